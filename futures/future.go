@@ -1,0 +1,146 @@
+package futures
+
+import (
+	"context"
+	"sync/atomic"
+)
+
+// Future states. resolving is held only between the winning Resolve's
+// compare-and-swap and its publication of the result, so readers that see
+// resolved may read val and err.
+const (
+	pending uint32 = iota
+	resolving
+	resolved
+)
+
+// closedChan is what Done returns for futures resolved before anyone asked
+// for a channel: one shared closed channel spares each of them an allocation.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// Future is a result of type T delivered once. The zero Future is pending and
+// ready to use; it must not be copied after first use.
+type Future[T any] struct {
+	state atomic.Uint32
+	// done holds a chan struct{}, made by the first Done call that finds the
+	// future pending; Resolve swaps in closedChan and closes what it replaced.
+	done atomic.Value
+	// val and err are written once, before state becomes resolved: guarded by
+	// state and done, never by a lock.
+	val T
+	err error
+}
+
+// New returns a pending future.
+func New[T any]() *Future[T] {
+	return new(Future[T])
+}
+
+// Resolved returns a future that already holds v and err, for results known
+// before any work was queued (a bad argument, a closed connection).
+func Resolved[T any](v T, err error) *Future[T] {
+	f := &Future[T]{val: v, err: err}
+	f.state.Store(resolved)
+	f.done.Store(closedChan)
+	return f
+}
+
+// Resolve stores v and err as the future's result and wakes every waiter. Only
+// the first call has an effect; it reports true, and every later call reports
+// false and leaves the result alone.
+func (f *Future[T]) Resolve(v T, err error) bool {
+	if !f.state.CompareAndSwap(pending, resolving) {
+		return false
+	}
+	f.val, f.err = v, err
+	f.state.Store(resolved)
+	if d := f.done.Swap(closedChan); d != nil {
+		close(d.(chan struct{}))
+	}
+	return true
+}
+
+// Done returns a channel that is closed once the future is resolved, for use
+// in select. Every call returns a channel with the same meaning; after
+// resolution it may be a shared, already closed one.
+func (f *Future[T]) Done() <-chan struct{} {
+	if d := f.done.Load(); d != nil {
+		return d.(chan struct{})
+	}
+	if f.state.Load() == resolved {
+		return closedChan
+	}
+	ch := make(chan struct{})
+	if f.done.CompareAndSwap(nil, ch) {
+		return ch
+	}
+	// Another Done or Resolve got there first; theirs is the channel.
+	return f.done.Load().(chan struct{})
+}
+
+// Await waits for the result or for ctx to end. A result that is ready wins
+// over an ended context; otherwise the context's error is returned unchanged,
+// so errors.Is(err, context.Canceled) works. An ended context leaves the
+// future pending: it can still be resolved and awaited again.
+func (f *Future[T]) Await(ctx context.Context) (T, error) {
+	if f.state.Load() == resolved {
+		return f.val, f.err
+	}
+	done := f.Done()
+	ctxDone := ctx.Done()
+	if ctxDone == nil {
+		<-done
+		return f.val, f.err
+	}
+	select {
+	case <-done:
+		return f.val, f.err
+	case <-ctxDone:
+		// Both may have become ready at once; select chose at random.
+		if f.state.Load() == resolved {
+			return f.val, f.err
+		}
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// Result returns the result without waiting; ok is false while the future is
+// pending.
+func (f *Future[T]) Result() (v T, err error, ok bool) {
+	if f.state.Load() != resolved {
+		return v, nil, false
+	}
+	return f.val, f.err, true
+}
+
+// AwaitAll waits until every future in fs is resolved and returns the error
+// of the first one, in slice order, that failed, or nil if none did. It
+// returns ctx's error if ctx ends first, unless every future is resolved by
+// then. The values stay in the futures (read them with Result). It is meant
+// for a batch of pipelined commands fired together and awaited once.
+func AwaitAll[T any](ctx context.Context, fs ...*Future[T]) error {
+	ctxDone := ctx.Done()
+	for _, f := range fs {
+		if f.state.Load() == resolved {
+			continue
+		}
+		select {
+		case <-f.Done():
+		case <-ctxDone:
+			if f.state.Load() != resolved {
+				return ctx.Err()
+			}
+		}
+	}
+	for _, f := range fs {
+		if f.err != nil {
+			return f.err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,583 @@
+package wire
+
+// How the client works
+//
+// The Client is a PostgreSQL protocol v3 client that does no I/O: the caller
+// moves bytes, the client decides what they mean. Every command method
+// (SimpleQuery, Prepare, BindExecute, ...) returns the bytes to send and
+// pushes an entry on a FIFO of commands in flight. Receive appends server
+// bytes to a buffer; NextEvent cuts one message off that buffer, lets the
+// command at the head of the FIFO interpret it (state.go) and returns a
+// typed event. A command's ReadyForQuery pops it. Because every command
+// carries its own Sync, commands can be pipelined: the server answers them
+// in order and an error in one ends at its own Sync.
+//
+// Received bytes are never written over: the buffer is replaced, not
+// compacted, so views handed out in DataRow.Values stay valid as long as
+// someone holds them, and decoding a row copies nothing.
+
+import (
+	"encoding/binary"
+	"strconv"
+	"time"
+
+	"github.com/pgactor/pgactor/wire/codec"
+)
+
+// Config configures a Client. Only User is required.
+type Config struct {
+	User            string
+	Database        string // defaults to User
+	Password        string
+	ApplicationName string // defaults to "pgactor"
+
+	// RuntimeParams are extra startup parameters (search_path, TimeZone, ...).
+	RuntimeParams map[string]string
+
+	// IgnoreUnknownTypes makes values of types the codec does not know
+	// decode as strings; otherwise decoding them is an error.
+	IgnoreUnknownTypes bool
+
+	// ChannelBinding is the tls-server-end-point channel binding data of
+	// the TLS connection; when set, SCRAM-SHA-256-PLUS is used if offered.
+	ChannelBinding []byte
+
+	// RequireChannelBinding refuses every authentication that is not
+	// SCRAM-SHA-256-PLUS, including none at all.
+	RequireChannelBinding bool
+
+	// RequireAuth lists the authentication methods the server may ask for,
+	// as libpq's require_auth: "password", "md5", "scram-sha-256", "none",
+	// or all of them negated with "!". Empty allows any.
+	RequireAuth []string
+
+	// MaxMessageSize bounds a server message; a longer one is a protocol
+	// error. Defaults to 1 GiB.
+	MaxMessageSize int
+
+	// Types is the type registry for parameters and values; nil means
+	// codec.Default().
+	Types *codec.Registry
+}
+
+// DefaultMaxMessageSize is the default bound on one server message.
+const DefaultMaxMessageSize = 1 << 30
+
+type opKind uint8
+
+const (
+	opSimpleQuery opKind = iota
+	opPrepare
+	opBindExecute
+	opCloseStatement
+)
+
+// op is one command in flight, from the moment its bytes were produced
+// until its ReadyForQuery.
+type op struct {
+	kind    opKind
+	state   State
+	failed  bool   // an ErrorResponse arrived; waiting for ReadyForQuery
+	synced  bool   // its Sync is on the wire (or in the outgoing bytes)
+	paged   bool   // Execute with a row limit: Flush instead of Sync until it completes
+	maxRows int32  //
+	held    []byte // bytes not yet released because a paged command is ahead
+	info    *PreparedStatementInfo
+	rows    *RowDescription // simple query: the description the current DataRows follow
+}
+
+// Client is the sans-IO protocol client. It is not safe for concurrent use:
+// one goroutine owns it (in pgactor, the connection actor).
+type Client struct {
+	cfg     Config
+	params  [][2]string // startup parameters, in order
+	maxSize int
+
+	state State // startup and authentication; StateReadyForQuery once done
+	dead  error // why the client is dead, or nil
+	// deathReported is set once NextEvent has returned the cause of death.
+	deathReported bool
+
+	buf  []byte // received bytes; never written over once handed in
+	r    int    // read offset in buf
+	want int    // size of the message waiting for more bytes, as a growth hint
+
+	queue   []*op // in flight, head first
+	free    []*op // popped ops for reuse
+	blocked bool  // a paged command is unsynced: new commands are held
+	out     []byte
+
+	auth authState
+
+	encoding string
+	tzName   string
+	loc      *time.Location
+	pid      uint32
+	secret   uint32
+	server   map[string]string
+	txStatus byte
+
+	decode decodeOptions
+
+	// Reused hot-path events.
+	dataRow DataRow
+	cc      CommandComplete
+	rfq     ReadyForQuery
+	bc      BindComplete
+}
+
+// NewClient returns a client in StateStartup.
+func NewClient(cfg Config) *Client {
+	if cfg.Database == "" {
+		cfg.Database = cfg.User
+	}
+	if cfg.ApplicationName == "" {
+		cfg.ApplicationName = "pgactor"
+	}
+	c := &Client{cfg: cfg, maxSize: cfg.MaxMessageSize, server: map[string]string{}, encoding: "UTF8", loc: time.UTC, tzName: "UTC"}
+	if c.maxSize <= 0 {
+		c.maxSize = DefaultMaxMessageSize
+	}
+	c.params = append(c.params, [2]string{"user", cfg.User}, [2]string{"database", cfg.Database},
+		[2]string{"application_name", cfg.ApplicationName}, [2]string{"client_encoding", "UTF8"},
+		[2]string{"DateStyle", "ISO, MDY"}, [2]string{"IntervalStyle", "postgres"}, [2]string{"extra_float_digits", "3"})
+	keys := make([]string, 0, len(cfg.RuntimeParams))
+	for k := range cfg.RuntimeParams {
+		keys = append(keys, k)
+	}
+	sortStrings(keys) // deterministic startup packets
+	for _, k := range keys {
+		replaced := false
+		for i := range c.params {
+			if c.params[i][0] == k {
+				c.params[i][1] = cfg.RuntimeParams[k]
+				replaced = true
+			}
+		}
+		if !replaced {
+			c.params = append(c.params, [2]string{k, cfg.RuntimeParams[k]})
+		}
+	}
+	c.decode.init(c)
+	c.dataRow.opts = &c.decode
+	return c
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// SSLRequest returns the SSLRequest packet. Send it before Startup when TLS
+// is wanted, read exactly one byte back and pass it to ParseSSLResponse.
+// Any byte the server sent after that one, before the TLS handshake, must be
+// treated as an attack (CVE-2021-23222): the caller checks for it.
+func (c *Client) SSLRequest() []byte {
+	return appendSSLRequest(nil)
+}
+
+// ParseSSLResponse interprets the server's one-byte answer to SSLRequest:
+// 'S' means start TLS now, 'N' means the server refuses TLS.
+func (c *Client) ParseSSLResponse(b byte) (ok bool, err error) {
+	switch b {
+	case 'S':
+		return true, nil
+	case 'N':
+		return false, nil
+	case 'E':
+		// A server too old to know SSLRequest answers with an error message;
+		// its bytes must not be trusted, so we do not read it.
+		return false, c.die(&ProtocolError{Msg: "server answered SSLRequest with an ErrorResponse"})
+	default:
+		return false, c.die(&ProtocolError{Msg: "unexpected answer to SSLRequest: " + strconv.QuoteRune(rune(b))})
+	}
+}
+
+// Startup returns the StartupMessage and moves to StateSentStartup. If the
+// configuration cannot be encoded the client dies and Startup returns nil;
+// Err says why.
+func (c *Client) Startup() []byte {
+	if c.dead != nil {
+		return nil
+	}
+	if c.state != StateStartup {
+		c.die(&UsageError{Op: "startup", Msg: "already started"})
+		return nil
+	}
+	if err := c.auth.init(&c.cfg); err != nil {
+		c.die(err)
+		return nil
+	}
+	b, err := appendStartup(nil, c.params)
+	if err != nil {
+		c.die(err)
+		return nil
+	}
+	c.state = StateSentStartup
+	return b
+}
+
+// Receive hands the client bytes read from the server. The client takes
+// ownership of data: the caller must not write to it afterwards.
+func (c *Client) Receive(data []byte) {
+	if len(data) == 0 || c.dead != nil {
+		return
+	}
+	if c.r == len(c.buf) {
+		c.buf, c.r = data, 0
+		return
+	}
+	rem := c.buf[c.r:]
+	if cap(rem)-len(rem) >= len(data) {
+		// Appending writes only past every byte handed out so far.
+		c.buf, c.r = append(rem, data...), 0
+		return
+	}
+	n := len(rem) + len(data)
+	size := max(n, c.want, 2*len(rem))
+	nb := make([]byte, len(rem), size)
+	copy(nb, rem)
+	c.buf, c.r = append(nb, data...), 0
+}
+
+// frame cuts the next whole message off the buffer.
+func (c *Client) frame() (tag byte, body []byte, ok bool) {
+	avail := len(c.buf) - c.r
+	if avail < 5 {
+		return 0, nil, false
+	}
+	tag = c.buf[c.r]
+	l := int64(int32(binary.BigEndian.Uint32(c.buf[c.r+1:])))
+	if l < 4 {
+		c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " has impossible length " + strconv.FormatInt(l, 10)})
+		return 0, nil, false
+	}
+	if l-4 > int64(c.maxSize) {
+		c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " of " + strconv.FormatInt(l-4, 10) +
+			" bytes exceeds the limit of " + strconv.Itoa(c.maxSize)})
+		return 0, nil, false
+	}
+	total := 1 + int(l)
+	if avail < total {
+		c.want = total
+		return 0, nil, false
+	}
+	c.want = 0
+	start, end := c.r+5, c.r+total
+	body = c.buf[start:end:end]
+	c.r = end
+	return tag, body, true
+}
+
+// NextEvent returns the next event, or NeedData when more bytes are needed.
+// When the client dies, NextEvent returns the cause once (a
+// *ProtocolError, *AuthError, or the fatal *ErrorOrNoticeResponse), and
+// NeedData after that; Dead and Err tell the rest.
+func (c *Client) NextEvent() Event {
+	for {
+		if c.dead != nil {
+			return c.reportDeath()
+		}
+		tag, body, ok := c.frame()
+		if !ok {
+			if c.dead != nil {
+				continue
+			}
+			return NeedData
+		}
+		if ev := c.handle(tag, body); ev != nil {
+			return ev
+		}
+	}
+}
+
+func (c *Client) reportDeath() Event {
+	if c.deathReported {
+		return NeedData
+	}
+	c.deathReported = true
+	switch e := c.dead.(type) {
+	case *ProtocolError:
+		return e
+	case *ErrorOrNoticeResponse:
+		return e
+	case *AuthError:
+		return &ProtocolError{Msg: e.Error()}
+	case *UsageError:
+		return &ProtocolError{Msg: e.Error()}
+	}
+	return NeedData
+}
+
+// die records the first cause of death and returns it wrapped with ErrDead.
+func (c *Client) die(cause error) error {
+	if c.dead == nil {
+		c.dead = cause
+		// An error returned by die is reported to the caller directly; the
+		// event is for causes discovered while reading.
+	}
+	return c.Err()
+}
+
+// NeededSync returns bytes the client must send by itself now:
+// authentication responses, the next Execute after PortalSuspended, a Sync
+// ending a paged command, and commands held behind it. It may return nil.
+// The caller owns the returned slice.
+func (c *Client) NeededSync() []byte {
+	switch c.state {
+	case StateCleartextStartup:
+		c.state = StateCleartextSent
+	case StateMD5Startup:
+		c.state = StateMD5Sent
+	case StateSASLStartup:
+		c.state = StateSASLFirstSent
+	case StateSASLFirstReceived:
+		c.state = StateSASLFinalSent
+	}
+	if h := c.head(); h != nil && h.state == StateMultiQueryReceivedPortalSuspended {
+		h.state = StateMultiQueryReadingDataRows
+	}
+	b := c.out
+	c.out = nil
+	return b
+}
+
+// Ready reports whether startup is done and no command is in flight.
+func (c *Client) Ready() bool {
+	return c.dead == nil && c.state == StateReadyForQuery && len(c.queue) == 0
+}
+
+// InFlight returns the number of commands sent (or held) and not yet
+// answered by their ReadyForQuery.
+func (c *Client) InFlight() int { return len(c.queue) }
+
+// State returns the state of the startup exchange or of the command at the
+// head of the queue.
+func (c *Client) State() State {
+	if c.dead != nil {
+		if c.dead == ErrTerminated {
+			return StateTerminated
+		}
+		return StateUnrecoverableError
+	}
+	if h := c.head(); h != nil {
+		if h.failed {
+			return StateRecoverableError
+		}
+		return h.state
+	}
+	return c.state
+}
+
+// Dead reports whether the client is unusable (after an unrecoverable
+// error or Terminate).
+func (c *Client) Dead() bool { return c.dead != nil }
+
+// Err returns why the client is dead, wrapping ErrDead, or nil.
+func (c *Client) Err() error {
+	if c.dead == nil {
+		return nil
+	}
+	return &deadError{cause: c.dead}
+}
+
+// Encoding returns the server's client_encoding.
+func (c *Client) Encoding() string { return c.encoding }
+
+// Timezone returns the session TimeZone as a location (UTC until the server
+// reports one, and when the name cannot be loaded).
+func (c *Client) Timezone() *time.Location { return c.loc }
+
+// BackendKeyData returns what a CancelRequest for this session needs.
+func (c *Client) BackendKey() (pid, secret uint32) { return c.pid, c.secret }
+
+// ServerParameter returns a parameter the server reported (server_version,
+// standard_conforming_strings, ...).
+func (c *Client) ServerParameter(name string) string { return c.server[name] }
+
+// TxStatus returns the transaction status from the last ReadyForQuery.
+func (c *Client) TxStatus() byte { return c.txStatus }
+
+// Terminate returns the Terminate message; the client is dead afterwards.
+func (c *Client) Terminate() []byte {
+	if c.dead == nil {
+		c.dead = ErrTerminated
+		c.deathReported = true
+	}
+	return appendTerminate(nil)
+}
+
+func (c *Client) head() *op {
+	if len(c.queue) == 0 {
+		return nil
+	}
+	return c.queue[0]
+}
+
+// checkCommand returns an error when a command may not be issued now.
+func (c *Client) checkCommand(name string) error {
+	if c.dead != nil {
+		return c.Err()
+	}
+	if c.state != StateReadyForQuery {
+		return &UsageError{Op: name, Msg: "startup has not completed (state " + c.state.String() + ")"}
+	}
+	return nil
+}
+
+func (c *Client) newOp(kind opKind, state State) *op {
+	var o *op
+	if n := len(c.free); n > 0 {
+		o = c.free[n-1]
+		c.free = c.free[:n-1]
+		*o = op{}
+	} else {
+		o = &op{}
+	}
+	o.kind, o.state, o.synced = kind, state, true
+	return o
+}
+
+// push queues o, whose bytes are b[start:], and decides whether those bytes
+// go out now or wait behind a paged command. It returns what to send now.
+func (c *Client) push(o *op, b []byte, start int) []byte {
+	c.queue = append(c.queue, o)
+	if c.blocked {
+		o.held = append([]byte(nil), b[start:]...)
+		return b[:start]
+	}
+	if o.paged {
+		c.blocked = true
+	}
+	return b
+}
+
+// release sends commands held behind a paged command that has just been
+// synced, up to and including the next paged one.
+func (c *Client) release() {
+	c.blocked = false
+	for _, o := range c.queue {
+		if o.held == nil {
+			continue
+		}
+		c.out = append(c.out, o.held...)
+		o.held = nil
+		if o.paged {
+			c.blocked = true
+			return
+		}
+	}
+}
+
+func (c *Client) pop() {
+	o := c.queue[0]
+	copy(c.queue, c.queue[1:])
+	c.queue[len(c.queue)-1] = nil
+	c.queue = c.queue[:len(c.queue)-1]
+	if len(c.queue) == 0 {
+		c.queue = c.queue[:0]
+	}
+	o.info, o.rows, o.held = nil, nil, nil
+	c.free = append(c.free, o)
+}
+
+// SimpleQuery returns a Query message for sql (one or more statements).
+func (c *Client) SimpleQuery(sql string) ([]byte, error) {
+	return c.AppendSimpleQuery(nil, sql)
+}
+
+// AppendSimpleQuery is SimpleQuery appending to dst.
+func (c *Client) AppendSimpleQuery(dst []byte, sql string) ([]byte, error) {
+	if err := c.checkCommand("simple query"); err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	b, err := appendQuery(dst, sql)
+	if err != nil {
+		return dst, err
+	}
+	return c.push(c.newOp(opSimpleQuery, StateSimpleQuerySentQuery), b, start), nil
+}
+
+// Prepare returns Parse + Describe(statement) + Sync for sql under name
+// ("" is the unnamed statement). paramOIDs may fix parameter types; a zero
+// or missing OID lets the server infer it. The answer ends with a
+// PreparedStatementInfo event to pass to BindExecute.
+func (c *Client) Prepare(name, sql string, paramOIDs ...uint32) ([]byte, error) {
+	return c.AppendPrepare(nil, name, sql, paramOIDs...)
+}
+
+// AppendPrepare is Prepare appending to dst.
+func (c *Client) AppendPrepare(dst []byte, name, sql string, paramOIDs ...uint32) ([]byte, error) {
+	if err := c.checkCommand("prepare"); err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	b, err := appendParse(dst, name, sql, paramOIDs)
+	if err == nil {
+		b, err = appendDescribe(b, 'S', name)
+	}
+	if err != nil {
+		return dst[:start], err
+	}
+	b = appendSync(b)
+	o := c.newOp(opPrepare, StateMultiQuerySentParseDescribe)
+	o.info = &PreparedStatementInfo{Name: name, SQL: sql}
+	return c.push(o, b, start), nil
+}
+
+// CloseStatement returns Close(statement) + Sync, deallocating a named
+// prepared statement. While it is in flight State reports
+// StateMultiQuerySentParseDescribe, the nearest of the seed's states.
+func (c *Client) CloseStatement(name string) ([]byte, error) {
+	if err := c.checkCommand("close statement"); err != nil {
+		return nil, err
+	}
+	b, err := appendClose(nil, 'S', name)
+	if err != nil {
+		return nil, err
+	}
+	b = appendSync(b)
+	return c.push(c.newOp(opCloseStatement, StateMultiQuerySentParseDescribe), b, 0), nil
+}
+
+// BindExecute returns Bind + Execute + Sync running the prepared statement
+// info with params. maxRows > 0 limits each Execute to that many rows: the
+// command then ends with Flush, and after each PortalSuspended NeededSync
+// returns the next Execute; commands issued meanwhile are held back until
+// the portal is done, because a Sync or another Bind would close it.
+func (c *Client) BindExecute(info *PreparedStatementInfo, params []any, maxRows int) ([]byte, error) {
+	return c.AppendBindExecute(nil, info, params, maxRows)
+}
+
+// AppendBindExecute is BindExecute appending to dst.
+func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, params []any, maxRows int) ([]byte, error) {
+	if err := c.checkCommand("bind/execute"); err != nil {
+		return dst, err
+	}
+	if info == nil {
+		return dst, &UsageError{Op: "bind/execute", Msg: "nil statement info"}
+	}
+	if maxRows < 0 || maxRows > 1<<31-1 {
+		return dst, &UsageError{Op: "bind/execute", Msg: "maxRows out of range: " + strconv.Itoa(maxRows)}
+	}
+	start := len(dst)
+	b, err := c.appendBind(dst, info, params)
+	if err != nil {
+		return dst[:start], err
+	}
+	b = appendExecute(b, "", int32(maxRows))
+	o := c.newOp(opBindExecute, StateMultiQuerySentBind)
+	o.info = info
+	o.maxRows = int32(maxRows)
+	if maxRows > 0 {
+		b = appendFlush(b)
+		o.paged, o.synced = true, false
+	} else {
+		b = appendSync(b)
+	}
+	return c.push(o, b, start), nil
+}

@@ -1,0 +1,170 @@
+package codec
+
+import (
+	"encoding/hex"
+	"reflect"
+)
+
+// textCodecs are the character types, "char", unknown and bytea.
+func textCodecs() []Codec {
+	cs := []Codec{
+		NewTextCodec(OIDText, "text"),
+		NewTextCodec(OIDVarchar, "varchar"),
+		NewTextCodec(OIDBpchar, "bpchar"),
+		NewTextCodec(OIDName, "name"),
+		NewTextCodec(OIDUnknown, "unknown"),
+		&builtin{
+			oid: OIDChar, name: "char",
+			// "char" is one byte in binary; text output escapes bytes
+			// >= 128 as \ooo and prints NUL as the empty string.
+			decodeBinary: func(src []byte, _ *Options) (any, error) {
+				if len(src) > 1 {
+					return nil, invalid("char", "binary length %d", len(src))
+				}
+				return string(src), nil
+			},
+			decodeText: func(src []byte, _ *Options) (any, error) {
+				if len(src) == 4 && src[0] == '\\' {
+					n := 0
+					for _, c := range src[1:] {
+						if c < '0' || c > '7' {
+							return nil, invalid("char", "text value %q", src)
+						}
+						n = n*8 + int(c-'0')
+					}
+					if n > 255 {
+						return nil, invalid("char", "text value %q", src)
+					}
+					return string([]byte{byte(n)}), nil
+				}
+				if len(src) > 1 {
+					return nil, invalid("char", "text value %q", src)
+				}
+				return string(src), nil
+			},
+			encodeBinary: func(buf []byte, v any, _ *Options) ([]byte, bool, error) {
+				s, ok := v.(string)
+				if !ok || len(s) > 1 {
+					return buf, false, nil
+				}
+				return append(buf, s...), true, nil
+			},
+			appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
+				return buf, cantEncode(v, "char")
+			},
+		},
+		&builtin{
+			oid: OIDBytea, name: "bytea", goType: reflect.TypeFor[[]byte](),
+			decodeBinary: func(src []byte, _ *Options) (any, error) {
+				return append(make([]byte, 0, len(src)), src...), nil
+			},
+			decodeText: func(src []byte, _ *Options) (any, error) { return decodeByteaText(nil, src) },
+			encodeBinary: func(buf []byte, v any, _ *Options) ([]byte, bool, error) {
+				switch b := v.(type) {
+				case []byte:
+					return append(buf, b...), true, nil
+				case string:
+					return append(buf, b...), true, nil
+				}
+				return buf, false, nil
+			},
+			appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
+				b, ok := v.([]byte)
+				if !ok {
+					return buf, cantEncode(v, "bytea")
+				}
+				buf = append(buf, `\x`...)
+				return hex.AppendEncode(buf, b), nil
+			},
+			fast: func(format int16, src []byte, dest any, _ *Options) (bool, error) {
+				d, ok := dest.(*[]byte)
+				if !ok {
+					return false, nil
+				}
+				if format == BinaryFormat {
+					*d = append(make([]byte, 0, len(src)), src...)
+					return true, nil
+				}
+				b, err := decodeByteaText(nil, src)
+				if err == nil {
+					*d = b
+				}
+				return true, err
+			},
+		},
+	}
+	return cs
+}
+
+// NewTextCodec returns a codec for a type whose values are text in both
+// formats: citext, enums, and the like. Values decode to string.
+func NewTextCodec(oid uint32, name string) Codec {
+	var goType reflect.Type
+	if oid == OIDText {
+		goType = reflect.TypeFor[string]()
+	}
+	return &builtin{
+		oid: oid, name: name, goType: goType,
+		decodeBinary: func(src []byte, _ *Options) (any, error) { return string(src), nil },
+		decodeText:   func(src []byte, _ *Options) (any, error) { return string(src), nil },
+		appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
+			return buf, cantEncode(v, name)
+		},
+		fast: func(_ int16, src []byte, dest any, _ *Options) (bool, error) {
+			switch d := dest.(type) {
+			case *string:
+				*d = string(src)
+			case *[]byte:
+				*d = append(make([]byte, 0, len(src)), src...)
+			default:
+				return false, nil
+			}
+			return true, nil
+		},
+	}
+}
+
+// decodeByteaText accepts both bytea_output styles: hex (\x0102, the
+// default) and escape (octal \ooo, \\ for a backslash, other bytes as is).
+func decodeByteaText(dst, src []byte) ([]byte, error) {
+	if len(src) >= 2 && src[0] == '\\' && src[1] == 'x' {
+		h := src[2:]
+		if len(h)%2 != 0 {
+			return nil, invalid("bytea", "odd hex length %d", len(h))
+		}
+		out := make([]byte, len(h)/2)
+		if _, err := hex.Decode(out, h); err != nil {
+			return nil, invalid("bytea", "bad hex digit")
+		}
+		return out, nil
+	}
+	out := make([]byte, 0, len(src))
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 < len(src) && src[i+1] == '\\' {
+			out = append(out, '\\')
+			i++
+			continue
+		}
+		if i+3 >= len(src) {
+			return nil, invalid("bytea", "truncated escape")
+		}
+		n := 0
+		for _, d := range src[i+1 : i+4] {
+			if d < '0' || d > '7' {
+				return nil, invalid("bytea", "bad escape")
+			}
+			n = n*8 + int(d-'0')
+		}
+		if n > 255 {
+			return nil, invalid("bytea", "bad escape")
+		}
+		out = append(out, byte(n))
+		i += 3
+	}
+	return out, nil
+}
