@@ -533,15 +533,21 @@ func (c *Client) AppendPrepare(dst []byte, name, sql string, paramOIDs ...uint32
 // prepared statement. While it is in flight State reports
 // StateMultiQuerySentParseDescribe, the nearest of the seed's states.
 func (c *Client) CloseStatement(name string) ([]byte, error) {
+	return c.AppendCloseStatement(nil, name)
+}
+
+// AppendCloseStatement is CloseStatement appending to dst.
+func (c *Client) AppendCloseStatement(dst []byte, name string) ([]byte, error) {
 	if err := c.checkCommand("close statement"); err != nil {
-		return nil, err
+		return dst, err
 	}
-	b, err := appendClose(nil, 'S', name)
+	start := len(dst)
+	b, err := appendClose(dst, 'S', name)
 	if err != nil {
-		return nil, err
+		return dst[:start], err
 	}
 	b = appendSync(b)
-	return c.push(c.newOp(opCloseStatement, StateMultiQuerySentParseDescribe), b, 0), nil
+	return c.push(c.newOp(opCloseStatement, StateMultiQuerySentParseDescribe), b, start), nil
 }
 
 // BindExecute returns Bind + Execute + Sync running the prepared statement

@@ -15,11 +15,14 @@ import (
 // server binaries side by side.
 const debianBinGlob = "/usr/lib/postgresql/*/bin"
 
-// missingBinaries is the one message a machine without a server gets.
-const missingBinaries = `pgtest: no PostgreSQL server binaries (initdb, postgres) found in PG_BINDIR, ` +
-	debianBinGlob + ` or PATH: install the Debian/Ubuntu package "postgresql" ` +
-	`(apt-get install postgresql), or set PG_BINDIR to a directory holding initdb and postgres, ` +
+// installHint ends every error about missing binaries.
+const installHint = `install the Debian/Ubuntu package "postgresql" (apt-get install postgresql), ` +
+	`or set PG_BINDIR to a directory holding initdb and postgres, ` +
 	`or set ` + EnvDSN + ` to use an existing server`
+
+// missingBinaries is the one message a machine without a server gets.
+const missingBinaries = "pgtest: no PostgreSQL server binaries (initdb, postgres) found in PG_BINDIR, " +
+	debianBinGlob + " or PATH: " + installHint
 
 // binaries are the programs the harness runs.
 type binaries struct {
@@ -55,8 +58,7 @@ func locateBinDir(explicit, env, glob string, lookPath func(string) (string, err
 			continue
 		}
 		if !hasServer(named.dir) {
-			return "", fmt.Errorf("pgtest: %s=%s holds no initdb and postgres; %s", named.source, named.dir,
-				strings.TrimPrefix(missingBinaries, "pgtest: "))
+			return "", fmt.Errorf("pgtest: %s=%s holds no initdb and postgres: %s", named.source, named.dir, installHint)
 		}
 		return named.dir, nil
 	}

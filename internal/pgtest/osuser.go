@@ -48,10 +48,16 @@ func serverCredential(name string) (*syscall.Credential, error) {
 
 // ensureOSUser looks up the OS user name and creates it as a system user
 // without a home or a login shell if it does not exist. Test binaries of
-// several packages may race to create the same user: useradd then fails to
-// lock /etc/passwd or finds the user already there, so it looks again until
-// the user shows up or patience runs out.
+// several packages may race to create the same user, and concurrent useradd
+// runs can each add it (seen: one name, two uids), so creators take an
+// exclusive flock on /etc/passwd first: shadow-utils lock with lock files,
+// not flock, so this only orders pgtest instances among themselves.
 func ensureOSUser(name string, patience time.Duration) (*user.User, error) {
+	if u, err := user.Lookup(name); err == nil {
+		return u, nil
+	}
+	unlock := lockUserDB()
+	defer unlock()
 	deadline := time.Now().Add(patience)
 	for {
 		u, err := user.Lookup(name)
@@ -76,9 +82,27 @@ func ensureOSUser(name string, patience time.Duration) (*user.User, error) {
 			return nil, fmt.Errorf("pgtest: OS user %s does not exist and useradd is missing: "+
 				"create an unprivileged user for the server and name it with WithOSUser", name)
 		}
+		// Someone else's useradd or passwd may hold the shadow-utils lock.
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("pgtest: creating OS user %s: %w: %s", name, err, strings.TrimSpace(string(out)))
 		}
 		time.Sleep(20*time.Millisecond + rand.N(80*time.Millisecond))
 	}
+}
+
+// lockUserDB takes an exclusive flock on /etc/passwd and returns its
+// release. Without the file there is nothing to order, and useradd will say
+// what is wrong.
+func lockUserDB() (unlock func()) {
+	f, err := os.Open("/etc/passwd")
+	if err != nil {
+		return func() {}
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	return func() { f.Close() } // closing the last descriptor releases the lock
 }

@@ -144,12 +144,9 @@ func ipNetPrefix(n *net.IPNet) (netip.Prefix, bool) {
 // macaddrCodec is macaddr (6 bytes) or macaddr8 (8); both decode to
 // net.HardwareAddr.
 func macaddrCodec(oid uint32, name string, size int) Codec {
-	var goType reflect.Type
-	if size == 6 {
-		goType = reflect.TypeFor[net.HardwareAddr]()
-	}
+	// No Go type: a net.HardwareAddr is macaddr or macaddr8 by its length.
 	return &builtin{
-		oid: oid, name: name, goType: goType,
+		oid: oid, name: name,
 		decodeBinary: func(src []byte, _ *Options) (any, error) {
 			if len(src) != size {
 				return nil, invalid(name, "binary length %d, want %d", len(src), size)

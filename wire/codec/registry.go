@@ -15,6 +15,8 @@ type Options struct {
 	// IgnoreUnknownTypes makes values of unregistered OIDs decode as string
 	// (their bytes, whatever the format) instead of failing.
 	IgnoreUnknownTypes bool
+
+	depth int // record nesting, counted by the record codec
 }
 
 func (o *Options) location() *time.Location {

@@ -51,7 +51,7 @@ func scalarCodecs() []Codec {
 		intCodec(OIDInt2, "int2", 16, reflect.TypeFor[int16]()),
 		intCodec(OIDInt4, "int4", 32, reflect.TypeFor[int32]()),
 		intCodec(OIDInt8, "int8", 64, reflect.TypeFor[int64]()),
-		intCodec(OIDOID, "oid", 0, reflect.TypeFor[uint32]()),
+		intCodec(OIDOID, "oid", 0, nil),
 		floatCodec(OIDFloat4, "float4", 32, reflect.TypeFor[float32]()),
 		floatCodec(OIDFloat8, "float8", 64, reflect.TypeFor[float64]()),
 	}

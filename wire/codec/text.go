@@ -8,11 +8,11 @@ import (
 // textCodecs are the character types, "char", unknown and bytea.
 func textCodecs() []Codec {
 	cs := []Codec{
-		NewTextCodec(OIDText, "text"),
-		NewTextCodec(OIDVarchar, "varchar"),
-		NewTextCodec(OIDBpchar, "bpchar"),
-		NewTextCodec(OIDName, "name"),
-		NewTextCodec(OIDUnknown, "unknown"),
+		newTextCodec(OIDText, "text", true),
+		newTextCodec(OIDVarchar, "varchar", true),
+		newTextCodec(OIDBpchar, "bpchar", true),
+		newTextCodec(OIDName, "name", true),
+		newTextCodec(OIDUnknown, "unknown", false),
 		&builtin{
 			oid: OIDChar, name: "char",
 			// "char" is one byte in binary; text output escapes bytes
@@ -98,12 +98,28 @@ func textCodecs() []Codec {
 
 // NewTextCodec returns a codec for a type whose values are text in both
 // formats: citext, enums, and the like. Values decode to string.
-func NewTextCodec(oid uint32, name string) Codec {
+func NewTextCodec(oid uint32, name string) Codec { return newTextCodec(oid, name, false) }
+
+// newTextCodec sends strings in binary when the type's binary input is
+// known to be the bare bytes (the built-in character types): the same
+// bytes as text, but it lets text[] parameters go in binary.
+func newTextCodec(oid uint32, name string, binaryStrings bool) Codec {
 	var goType reflect.Type
 	if oid == OIDText {
 		goType = reflect.TypeFor[string]()
 	}
+	var encBin func([]byte, any, *Options) ([]byte, bool, error)
+	if binaryStrings {
+		encBin = func(buf []byte, v any, _ *Options) ([]byte, bool, error) {
+			s, ok := v.(string)
+			if !ok {
+				return buf, false, nil
+			}
+			return append(buf, s...), true, nil
+		}
+	}
 	return &builtin{
+		encodeBinary: encBin,
 		oid: oid, name: name, goType: goType,
 		decodeBinary: func(src []byte, _ *Options) (any, error) { return string(src), nil },
 		decodeText:   func(src []byte, _ *Options) (any, error) { return string(src), nil },

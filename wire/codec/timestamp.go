@@ -52,10 +52,10 @@ type TimeTZ struct {
 }
 
 const (
-	pgEpochUnix    = 946684800 // 2000-01-01 00:00:00 UTC
-	usPerSec       = 1_000_000
-	usPerDay       = 86_400 * usPerSec
-	maxOffsetSecs  = 15*3600 + 59*60 + 59 // PostgreSQL's TZDISP_LIMIT
+	pgEpochUnix   = 946684800 // 2000-01-01 00:00:00 UTC
+	usPerSec      = 1_000_000
+	usPerDay      = 86_400 * usPerSec
+	maxOffsetSecs = 15*3600 + 59*60 + 59 // PostgreSQL's TZDISP_LIMIT
 )
 
 // timeFromMicros converts microseconds since the PostgreSQL epoch; the

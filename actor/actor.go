@@ -1,0 +1,416 @@
+// Package actor runs one PostgreSQL connection as an actor: a loop
+// goroutine that alone owns the sans-IO wire.Client, a reader goroutine that
+// turns the socket into byte chunks, and a writer goroutine that turns
+// batches of encoded commands into socket writes.
+//
+// Callers hand the actor Commands through a bounded mailbox and learn the
+// outcome from futures and row streams; no lock guards the connection.
+// Every command carries its own Sync, so commands from many goroutines are
+// pipelined: all the commands the loop picks up in one turn go out in one
+// write, and the loop keeps a FIFO of what it expects back, in step with the
+// wire client's own.
+//
+// The loop never blocks on I/O. A slow row consumer makes it stop reading
+// the socket (so the server slows down through TCP), never grow memory; a
+// server flooding rows can never deadlock against callers flooding commands.
+//
+// Cancellation never hits a bystander: a command whose context ends before
+// it is written is dropped; one already on the wire gets a CancelRequest only
+// while it is the command the server is running, and its caller is answered
+// at once. A cancel that arrives late and hits the next command instead is
+// detected (SQLSTATE 57014 on a command nobody cancelled) and that command is
+// run again, when it ran alone in its implicit transaction and delivered no
+// rows yet.
+//
+// Death is total: a socket error, EOF, a FATAL error or a protocol violation
+// fails every queued and in-flight command with an error wrapping the cause
+// and ErrClosed, and all three goroutines exit.
+package actor
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/mailbox"
+	"github.com/pgactor/pgactor/wire"
+)
+
+// Dialer opens connections; *net.Dialer is one.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Config configures one connection.
+type Config struct {
+	Network string // "tcp" or "unix"
+	Address string // "host:port" or a socket path
+
+	Wire wire.Config
+
+	// TLS, when set, makes the actor send SSLRequest and run crypto/tls.
+	// With TLSRequired a server that refuses TLS is an error; without it the
+	// connection goes on in plaintext (sslmode=prefer).
+	TLS         *tls.Config
+	TLSRequired bool
+
+	// MaxInFlight bounds the commands on the wire at once; more wait in the
+	// mailbox. Default 1024.
+	MaxInFlight int
+	// MailboxSize bounds the commands waiting to be picked up. Default 1024.
+	MailboxSize int
+	// RowBatchSize is the number of rows per batch sent to a consumer.
+	// Default 256.
+	RowBatchSize int
+	// StreamBuffer is the number of batches a consumer may have buffered.
+	// Default 4.
+	StreamBuffer int
+	// ReadBufferSize is the size of the slabs the reader reads into.
+	// Default 64 KiB.
+	ReadBufferSize int
+	// StatementCacheSize bounds the named prepared statements kept per
+	// connection; 0 means the default, 512, and a negative value disables
+	// caching (statements are prepared unnamed each time).
+	StatementCacheSize int
+
+	// OnNotification and OnNotice, when set, are called from the loop
+	// goroutine; they must not block.
+	OnNotification func(*wire.NotificationResponse)
+	OnNotice       func(*wire.ErrorOrNoticeResponse)
+}
+
+func (c *Config) setDefaults() {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = 1024
+	}
+	if c.MailboxSize <= 0 {
+		c.MailboxSize = 1024
+	}
+	if c.RowBatchSize <= 0 {
+		c.RowBatchSize = 256
+	}
+	if c.StreamBuffer <= 0 {
+		c.StreamBuffer = 4
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = 64 << 10
+	}
+	if c.StatementCacheSize == 0 {
+		c.StatementCacheSize = 512
+	}
+}
+
+// Errors callers test with errors.Is.
+var (
+	// ErrClosed is wrapped by every error caused by the connection closing
+	// or dying.
+	ErrClosed = errors.New("actor: connection closed")
+	// ErrCanceled is wrapped (with the context's error) when a command's
+	// context ended.
+	ErrCanceled = errors.New("actor: command canceled")
+)
+
+// ConnError reports that a command failed because the connection ended.
+// SafeToRetry is true when the command's bytes never reached the writer, so
+// running it elsewhere cannot run it twice.
+type ConnError struct {
+	Cause       error
+	SafeToRetry bool
+}
+
+func (e *ConnError) Error() string {
+	s := "actor: connection closed"
+	if e.SafeToRetry {
+		s += " (command not sent)"
+	}
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+func (e *ConnError) Unwrap() []error { return []error{ErrClosed, e.Cause} }
+
+// SafeToRetry reports whether err says the command was never sent.
+func SafeToRetry(err error) bool {
+	var ce *ConnError
+	return errors.As(err, &ce) && ce.SafeToRetry
+}
+
+// Actor is one running connection. Its methods are safe for concurrent use.
+type Actor struct {
+	cfg    Config
+	dialer Dialer
+	conn   net.Conn
+	mb     *mailbox.Mailbox[message]
+
+	pid, secret uint32
+
+	// Observable state, written by the loop, read by anyone.
+	inFlight atomic.Int64
+	alive    atomic.Bool
+	txStatus atomic.Uint32
+	params   atomic.Pointer[map[string]string]
+	deathErr atomic.Pointer[error]
+
+	done      chan struct{} // closed when every goroutine has exited
+	closeOnce sync.Once
+	cancelWG  sync.WaitGroup // CancelRequest goroutines
+
+	loop *loop
+}
+
+type ctlKind uint8
+
+const (
+	ctlNone ctlKind = iota
+	ctlCancel
+	ctlClose
+)
+
+// message is what travels through the mailbox.
+type message struct {
+	cmd *Command
+	ctl ctlKind
+}
+
+// Connect dials cfg.Address, negotiates TLS when asked, runs startup and
+// authentication, and returns a running actor.
+func Connect(ctx context.Context, dialer Dialer, cfg Config) (*Actor, error) {
+	cfg.setDefaults()
+	if dialer == nil {
+		dialer = &net.Dialer{}
+	}
+	conn, err := dialer.DialContext(ctx, cfg.Network, cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("actor: dial %s %s: %w", cfg.Network, cfg.Address, err)
+	}
+	conn, client, leftover, err := startup(ctx, conn, &cfg)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	a := &Actor{
+		cfg:    cfg,
+		dialer: dialer,
+		conn:   conn,
+		mb:     mailbox.NewWithControl[message](cfg.MailboxSize, cfg.MaxInFlight+cfg.MailboxSize+16),
+		done:   make(chan struct{}),
+	}
+	a.pid, a.secret = client.BackendKey()
+	a.alive.Store(true)
+	a.txStatus.Store(uint32(client.TxStatus()))
+	a.loop = newLoop(a, client)
+	a.loop.publishParams()
+	a.loop.start(leftover)
+	return a, nil
+}
+
+// Send queues cmd, waiting while the mailbox is full. It returns an error
+// (and resolves nothing) when ctx ends or the actor is closed; otherwise
+// the command's futures will be resolved.
+func (a *Actor) Send(ctx context.Context, cmd *Command) error {
+	if err := cmd.prepareSend(ctx); err != nil {
+		return err
+	}
+	if err := a.mb.Send(ctx, message{cmd: cmd}); err != nil {
+		if errors.Is(err, mailbox.ErrClosed) {
+			return &ConnError{Cause: a.deathCause(), SafeToRetry: true}
+		}
+		return fmt.Errorf("%w: %w", ErrCanceled, err)
+	}
+	cmd.watch(a)
+	return nil
+}
+
+// Do is Send, resolving cmd with the error when it cannot be queued, so the
+// caller only ever waits on the command's futures.
+func (a *Actor) Do(ctx context.Context, cmd *Command) {
+	if err := a.Send(ctx, cmd); err != nil {
+		cmd.fail(err)
+	}
+}
+
+func (a *Actor) deathCause() error {
+	if p := a.deathErr.Load(); p != nil {
+		return *p
+	}
+	return errors.New("actor is closing")
+}
+
+// Close waits for queued and in-flight commands to finish, sends Terminate
+// and closes the socket. If ctx ends first the connection is cut at once
+// and every remaining command fails. Close is safe to call more than once
+// and concurrently with commands; it returns once all goroutines exited.
+func (a *Actor) Close(ctx context.Context) error {
+	a.closeOnce.Do(func() {
+		a.mb.SendControl(message{ctl: ctlClose})
+		a.mb.Close()
+	})
+	select {
+	case <-a.done:
+		return nil
+	case <-ctx.Done():
+		a.kill(fmt.Errorf("close: %w", ctx.Err()))
+		<-a.done
+		return ctx.Err()
+	}
+}
+
+// kill cuts the connection; the loop notices, fails everything and exits.
+func (a *Actor) kill(cause error) {
+	a.loop.killOnce.Do(func() {
+		a.loop.killCause = cause
+		close(a.loop.killc)
+	})
+}
+
+// Done is closed once the actor's goroutines have all exited.
+func (a *Actor) Done() <-chan struct{} { return a.done }
+
+// Err returns why the actor died, or nil while it is alive.
+func (a *Actor) Err() error {
+	if a.alive.Load() {
+		return nil
+	}
+	return a.deathCause()
+}
+
+// Alive reports whether the actor still accepts commands.
+func (a *Actor) Alive() bool { return a.alive.Load() }
+
+// InFlight returns the number of commands on the wire.
+func (a *Actor) InFlight() int { return int(a.inFlight.Load()) }
+
+// Queued returns the number of commands waiting in the mailbox.
+func (a *Actor) Queued() int { return a.mb.Len() }
+
+// TxStatus returns the transaction status of the last ReadyForQuery:
+// wire.TxIdle, wire.TxInTransaction or wire.TxFailed.
+func (a *Actor) TxStatus() byte { return byte(a.txStatus.Load()) }
+
+// ServerParameter returns a parameter the server reported.
+func (a *Actor) ServerParameter(name string) string {
+	if p := a.params.Load(); p != nil {
+		return (*p)[name]
+	}
+	return ""
+}
+
+// BackendPID returns the server process ID of this connection.
+func (a *Actor) BackendPID() uint32 { return a.pid }
+
+// Command results.
+
+// RawRow is one DataRow as received: Data is the message body (split it
+// with wire.ParseDataRow) and Columns the description it follows. Data is a
+// view into the actor's read buffers, which are never written over.
+type RawRow struct {
+	Columns *wire.RowDescription
+	Data    []byte
+}
+
+// Completion is the outcome of a command that succeeded.
+type Completion struct {
+	Tag     string // the last CommandComplete's tag
+	Rows    int64  // its row count
+	Columns *wire.RowDescription
+	Info    *wire.PreparedStatementInfo // for CmdPrepare
+}
+
+// Kind says what a Command asks for.
+type Kind uint8
+
+// The command kinds.
+const (
+	// CmdQuery runs SQL with Args through the extended protocol, preparing
+	// it once per connection and caching the statement.
+	CmdQuery Kind = iota
+	// CmdSimple runs SQL through the simple protocol (no Args).
+	CmdSimple
+	// CmdPrepare prepares SQL (under Name, "" for unnamed) and resolves with
+	// Completion.Info.
+	CmdPrepare
+	// CmdExecute binds Args to Stmt and executes it.
+	CmdExecute
+	// CmdCloseStatement deallocates the named statement Name.
+	CmdCloseStatement
+)
+
+// Command is one request to the actor. Fill in the request fields, send
+// it, and wait on Result (and read Rows, when set).
+type Command struct {
+	Kind Kind
+	SQL  string
+	Args []any
+	Name string
+	Stmt *wire.PreparedStatementInfo
+	// ParamOIDs fixes parameter types for CmdPrepare.
+	ParamOIDs []uint32
+
+	// Rows receives the rows; nil discards them.
+	Rows *futures.Stream[RawRow]
+
+	// OnDescribe, when set, is called once from the loop goroutine as soon
+	// as the command's columns are known (nil for commands without rows),
+	// or with the error when the command fails first. It must not block.
+	OnDescribe func(*wire.RowDescription, error)
+
+	// Result is resolved when the command's ReadyForQuery arrives, or with
+	// the error that ended it.
+	Result futures.Future[Completion]
+
+	ctx       context.Context
+	stopWatch func() bool
+	// Owned by the loop.
+	described  bool
+	rowsSent   bool
+	abandoned  bool // the caller was answered (canceled); discard the rest
+	retried    int
+	err        error
+	completion Completion
+	batch      []RawRow
+	txBefore   byte
+	entry      *entry // the wire op currently carrying the command
+}
+
+func (c *Command) prepareSend(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.ctx = ctx
+	return nil
+}
+
+// watch arranges for a cancel message when the command's context ends.
+func (c *Command) watch(a *Actor) {
+	if c.ctx.Done() == nil {
+		return
+	}
+	c.stopWatch = context.AfterFunc(c.ctx, func() {
+		// The control lane holds more than can ever be in flight or queued,
+		// so this cannot fail for lack of room; after Close it fails and
+		// the loop's final cleanup answers the command anyway.
+		a.mb.SendControl(message{cmd: c, ctl: ctlCancel})
+	})
+}
+
+// fail answers the caller with err (once).
+func (c *Command) fail(err error) {
+	if c.OnDescribe != nil && !c.described {
+		c.described = true
+		c.OnDescribe(nil, err)
+	}
+	if c.Rows != nil {
+		c.Rows.Finish(err)
+	}
+	c.Result.Resolve(Completion{}, err)
+}

@@ -1,0 +1,80 @@
+package actor
+
+import (
+	"context"
+	"time"
+
+	"github.com/pgactor/pgactor/wire"
+)
+
+// cancel handles a command whose context ended. The caller is answered at
+// once; the server is told to stop only while it runs exactly that command.
+func (l *loop) cancel(c *Command) {
+	if _, _, done := c.Result.Result(); done || c.abandoned {
+		return
+	}
+	e := c.entry
+	if e == nil || e.cmd != c {
+		// Not on the wire: either still in the mailbox (accept will drop
+		// it) or waiting for its statement's Prepare.
+		if l.dropWaiter(c) {
+			l.finishCanceled(c)
+		}
+		return
+	}
+	l.finishCanceled(c)
+	if len(l.fifo) > 0 && l.fifo[0] == e {
+		l.sendCancel(e)
+	} else {
+		e.cancelWhenHead = true
+	}
+}
+
+// dropWaiter removes c from the statement it waits for.
+func (l *loop) dropWaiter(c *Command) bool {
+	if c.Kind != CmdQuery {
+		return false
+	}
+	for _, e := range l.fifo {
+		if e.op != opPrepare || e.stmt == nil {
+			continue
+		}
+		for i, w := range e.stmt.waiters {
+			if w == c {
+				e.stmt.waiters = append(e.stmt.waiters[:i], e.stmt.waiters[i+1:]...)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sendCancel sends a CancelRequest for the session on a new connection.
+func (l *loop) sendCancel(e *entry) {
+	if e.cancelSent {
+		return
+	}
+	e.cancelSent = true
+	a := l.a
+	a.cancelWG.Add(1)
+	go func() {
+		defer a.cancelWG.Done()
+		// Bounded in time, and cut short when the actor shuts down.
+		ctx, cancel := context.WithTimeout(l.ctx, 10*time.Second)
+		defer cancel()
+		conn, err := a.dialer.DialContext(ctx, a.cfg.Network, a.cfg.Address)
+		if err != nil {
+			return // best effort: the command will finish on its own
+		}
+		defer conn.Close()
+		if dl, ok := ctx.Deadline(); ok {
+			conn.SetDeadline(dl)
+		}
+		if _, err := conn.Write(wire.CancelRequest(a.pid, a.secret)); err != nil {
+			return
+		}
+		// The server closes the connection when it has acted on the request.
+		var b [1]byte
+		conn.Read(b[:])
+	}()
+}

@@ -1,0 +1,344 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/wire"
+)
+
+// loop is the state owned by the loop goroutine. Nothing here is touched by
+// any other goroutine, except the channels and what killOnce guards.
+type loop struct {
+	a      *Actor
+	client *wire.Client
+
+	fifo []*entry // in step with the wire client's queue, head first
+
+	// Writing: wbuf collects what this turn encoded; the writer owns the
+	// buffer it is writing until it hands it back on wdone.
+	wbuf       []byte
+	spare      []byte
+	writing    bool
+	writec     chan []byte
+	wdone      chan writeResult
+	wroteUpTo  uint64 // commands numbered below this were handed to the writer
+	encodedSeq uint64 // number of commands encoded so far
+
+	// Reading.
+	readc  chan readResult
+	paused *blocked // a consumer with a full stream; reading stops until it takes the batch
+
+	cache *stmtCache
+
+	// Cancellation bookkeeping: cancels sent whose target completed without
+	// being cancelled may still land on a later command.
+	strayCancels int
+
+	killc     chan struct{}
+	killOnce  sync.Once
+	killCause error
+
+	quit chan struct{} // closed when the loop exits; releases reader and writer
+	// ctx is canceled when the loop exits, for work it started (cancels).
+	ctx     context.Context
+	stopCtx context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// entry is one wire operation in flight and the command it serves (nil for
+// the actor's own housekeeping, such as closing an evicted statement).
+type entry struct {
+	cmd      *Command
+	op       opKind
+	stmt     *cachedStmt                 // the statement a prepare creates or an execute uses
+	info     *wire.PreparedStatementInfo // what an execute binds to
+	seq      uint64                      // the encoding order, for the writer bookkeeping
+	err      error                       // the ErrorResponse that failed it
+	txBefore byte                        // transaction status when it reached the head
+
+	cancelSent     bool // a CancelRequest was sent while it was the head
+	cancelWhenHead bool // its caller gave up; cancel it once the server runs it
+}
+
+type opKind uint8
+
+const (
+	opSimple opKind = iota
+	opPrepare
+	opExecute
+	opClose
+)
+
+// blocked is a batch a consumer has no room for; finish says the command
+// already completed and is answered once the batch is taken.
+type blocked struct {
+	cmd    *Command
+	batch  []RawRow
+	finish bool
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+type writeResult struct {
+	buf []byte
+	err error
+}
+
+func newLoop(a *Actor, client *wire.Client) *loop {
+	size := a.cfg.StatementCacheSize
+	ctx, stop := context.WithCancel(context.Background())
+	return &loop{
+		ctx:     ctx,
+		stopCtx: stop,
+		a:      a,
+		client: client,
+		writec: make(chan []byte),
+		wdone:  make(chan writeResult, 1),
+		readc:  make(chan readResult, 1),
+		killc:  make(chan struct{}),
+		quit:   make(chan struct{}),
+		cache:  newStmtCache(size),
+	}
+}
+
+func (l *loop) start(leftover []byte) {
+	l.wg.Add(2)
+	go l.readLoop()
+	go l.writeLoop()
+	go l.run(leftover)
+}
+
+func (l *loop) publishParams() {
+	m := map[string]string{}
+	for _, k := range []string{"server_version", "client_encoding", "TimeZone", "standard_conforming_strings",
+		"integer_datetimes", "application_name", "is_superuser", "session_authorization", "DateStyle",
+		"IntervalStyle", "in_hot_standby", "default_transaction_read_only", "server_encoding"} {
+		if v := l.client.ServerParameter(k); v != "" {
+			m[k] = v
+		}
+	}
+	l.a.params.Store(&m)
+}
+
+// run is the loop goroutine.
+func (l *loop) run(leftover []byte) {
+	a := l.a
+	var cause error
+	defer func() { l.shutdown(cause) }()
+	if len(leftover) > 0 {
+		l.client.Receive(leftover)
+		if cause = l.processEvents(); cause != nil {
+			return
+		}
+	}
+	ctl, data := a.mb.Control(), a.mb.Receive()
+	for {
+		// Control first: cancels and close must not wait behind work.
+		select {
+		case m, ok := <-ctl:
+			if !ok {
+				ctl = nil
+			} else {
+				l.control(m)
+			}
+			continue
+		default:
+		}
+		if data == nil && len(l.fifo) == 0 && l.paused == nil && !l.writing {
+			cause = l.terminate()
+			return
+		}
+
+		var recv <-chan message
+		if len(l.fifo) < a.cfg.MaxInFlight {
+			recv = data
+		}
+		var readc <-chan readResult
+		var unblock chan<- []RawRow
+		var canceled <-chan struct{}
+		var batch []RawRow
+		if l.paused == nil {
+			readc = l.readc
+		} else {
+			unblock = l.paused.cmd.Rows.In()
+			canceled = l.paused.cmd.Rows.Canceled()
+			batch = l.paused.batch
+		}
+
+		select {
+		case m, ok := <-ctl:
+			if !ok {
+				ctl = nil
+			} else {
+				l.control(m)
+			}
+		case m, ok := <-recv:
+			if !ok {
+				data = nil
+				break
+			}
+			l.accept(m.cmd)
+			// Take whatever else is waiting, so it all goes out in one write.
+			for len(l.fifo) < a.cfg.MaxInFlight {
+				m, ok, got := tryRecv(data)
+				if !got {
+					break
+				}
+				if !ok {
+					data = nil
+					break
+				}
+				l.accept(m.cmd)
+			}
+		case r := <-readc:
+			if r.err != nil {
+				cause = r.err
+				return
+			}
+			l.client.Receive(r.data)
+			if cause = l.processEvents(); cause != nil {
+				return
+			}
+		case unblock <- batch:
+			l.unpause(true)
+			if cause = l.processEvents(); cause != nil {
+				return
+			}
+		case <-canceled:
+			l.unpause(false)
+			if cause = l.processEvents(); cause != nil {
+				return
+			}
+		case w := <-l.wdone:
+			l.writing = false
+			l.spare = w.buf[:0]
+			if w.err != nil {
+				cause = w.err
+				return
+			}
+		case <-l.killc:
+			cause = l.killCause
+			return
+		}
+		if cause = l.flush(); cause != nil {
+			return
+		}
+	}
+}
+
+func tryRecv(c <-chan message) (m message, ok, got bool) {
+	select {
+	case m, ok = <-c:
+		return m, ok, true
+	default:
+		return m, false, false
+	}
+}
+
+// flush hands what this turn encoded to the writer, if it is idle.
+func (l *loop) flush() error {
+	if out := l.client.NeededSync(); len(out) > 0 {
+		l.wbuf = append(l.wbuf, out...)
+	}
+	if l.writing || len(l.wbuf) == 0 {
+		return nil
+	}
+	select {
+	case l.writec <- l.wbuf:
+	case <-l.killc:
+		return l.killCause
+	}
+	l.writing = true
+	l.wroteUpTo = l.encodedSeq
+	l.wbuf = l.spare
+	l.spare = nil
+	return nil
+}
+
+// control handles a message from the control lane.
+func (l *loop) control(m message) {
+	switch m.ctl {
+	case ctlClose:
+		// Only a wake-up: the mailbox closing is what ends the loop, once
+		// everything accepted before it has run.
+	case ctlCancel:
+		l.cancel(m.cmd)
+	}
+}
+
+// readLoop is the reader goroutine: socket → chunks → loop. It reads into
+// slabs and hands out disjoint pieces of them; nothing writes to a piece
+// once handed out, which is what lets rows be views into it.
+func (l *loop) readLoop() {
+	defer l.wg.Done()
+	size := l.a.cfg.ReadBufferSize
+	slab := make([]byte, size)
+	for {
+		if len(slab) < size/16 {
+			slab = make([]byte, size)
+		}
+		n, err := l.a.conn.Read(slab)
+		var r readResult
+		if n > 0 {
+			r.data = slab[:n:n]
+			slab = slab[n:]
+		}
+		if n > 0 {
+			select {
+			case l.readc <- r:
+			case <-l.quit:
+				return
+			}
+		}
+		if err != nil {
+			select {
+			case l.readc <- readResult{err: readError(err)}:
+			case <-l.quit:
+			}
+			return
+		}
+	}
+}
+
+func readError(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("read: %w", err)
+	}
+	return fmt.Errorf("read from server: %w", err)
+}
+
+// writeLoop is the writer goroutine: one socket write per buffer.
+func (l *loop) writeLoop() {
+	defer l.wg.Done()
+	for {
+		select {
+		case b := <-l.writec:
+			_, err := l.a.conn.Write(b)
+			if err != nil {
+				err = fmt.Errorf("write to server: %w", err)
+			}
+			l.wdone <- writeResult{buf: b, err: err}
+			if err != nil {
+				return
+			}
+		case <-l.quit:
+			return
+		}
+	}
+}
+
+// newStream is a helper for callers building commands.
+func NewRowStream(bufferedBatches int) *futures.Stream[RawRow] {
+	if bufferedBatches <= 0 {
+		bufferedBatches = 4
+	}
+	return futures.NewStream[RawRow](bufferedBatches)
+}

@@ -1,0 +1,270 @@
+package actor
+
+import (
+	"github.com/pgactor/pgactor/wire"
+)
+
+// processEvents hands every event the wire client can produce to the
+// command it belongs to. It stops early while a consumer has no room, and
+// returns the cause when the connection died.
+func (l *loop) processEvents() error {
+	for l.paused == nil {
+		ev := l.client.NextEvent()
+		if ev == wire.NeedData {
+			// About to wait for the socket: let consumers see what came so far.
+			if len(l.fifo) > 0 {
+				if c := l.fifo[0].cmd; c != nil && len(c.batch) > 0 && !c.abandoned {
+					l.sendBatch(c, false)
+				}
+			}
+			break
+		}
+		switch e := ev.(type) {
+		case *wire.ProtocolError:
+			return e
+		case *wire.ErrorOrNoticeResponse:
+			if e.Notice {
+				if l.a.cfg.OnNotice != nil {
+					l.a.cfg.OnNotice(e)
+				}
+				continue
+			}
+			if l.client.Dead() {
+				return e
+			}
+			if h := l.head(); h != nil && h.err == nil {
+				h.err = e
+			}
+		case *wire.ParameterStatus:
+			l.publishParams()
+		case *wire.NotificationResponse:
+			if l.a.cfg.OnNotification != nil {
+				l.a.cfg.OnNotification(e)
+			}
+		case *wire.ReadyForQuery:
+			l.finishHead(e.TxStatus)
+		default:
+			l.headEvent(ev)
+		}
+	}
+	if l.client.Dead() {
+		return l.client.Err()
+	}
+	return nil
+}
+
+func (l *loop) head() *entry {
+	if len(l.fifo) == 0 {
+		return nil
+	}
+	return l.fifo[0]
+}
+
+// headEvent gives an event to the entry at the head of the FIFO.
+func (l *loop) headEvent(ev wire.Event) {
+	h := l.head()
+	if h == nil {
+		return // the wire client refuses events with nothing in flight
+	}
+	c := h.cmd
+	switch e := ev.(type) {
+	case *wire.RowDescription:
+		if c != nil {
+			c.completion.Columns = e
+			l.describe(c, e)
+		}
+	case *wire.BindComplete:
+		if c != nil && h.info != nil {
+			c.completion.Columns = h.info.Columns
+			l.describe(c, h.info.Columns)
+		}
+	case *wire.DataRow:
+		if c != nil && c.Rows != nil && !c.abandoned {
+			if c.batch == nil {
+				c.batch = c.Rows.Batch(l.a.cfg.RowBatchSize)
+			}
+			c.batch = append(c.batch, RawRow{Columns: e.Columns, Data: e.Raw})
+			if len(c.batch) >= l.a.cfg.RowBatchSize {
+				l.sendBatch(c, true)
+			}
+		}
+	case *wire.CommandComplete:
+		if c != nil {
+			c.completion.Tag = e.Tag
+			c.completion.Rows = e.Rows
+		}
+	case *wire.PreparedStatementInfo:
+		if h.stmt != nil {
+			h.stmt.info = e
+			waiters := h.stmt.waiters
+			h.stmt.waiters = nil
+			for _, w := range waiters {
+				if w.abandoned {
+					continue
+				}
+				l.execute(w, e, h.stmt)
+			}
+		} else if c != nil {
+			c.completion.Info = e
+		}
+	case *wire.CopyInResponse:
+		// COPY FROM STDIN through a query: the server waits for data we
+		// do not have. Refuse, so the command fails instead of hanging.
+		if b, err := wire.AppendCopyFail(l.wbuf, "COPY FROM STDIN is not supported through Query"); err == nil {
+			l.wbuf = b
+		}
+	}
+}
+
+// describe calls the command's OnDescribe once.
+func (l *loop) describe(c *Command, rd *wire.RowDescription) {
+	if c.described || c.abandoned {
+		return
+	}
+	c.described = true
+	if c.OnDescribe != nil {
+		c.OnDescribe(rd, nil)
+	}
+}
+
+// sendBatch offers the command's batch to its consumer. When the consumer
+// has no room and mustPause is set (the batch is full), the loop stops
+// reading until the consumer takes it.
+func (l *loop) sendBatch(c *Command, mustPause bool) {
+	if c.Rows.TrySend(c.batch) {
+		c.rowsSent = true
+		c.batch = nil
+		return
+	}
+	if mustPause {
+		l.paused = &blocked{cmd: c, batch: c.batch}
+		c.batch = nil
+	}
+}
+
+// unpause ends a pause: the consumer took the batch (taken) or left.
+func (l *loop) unpause(taken bool) {
+	p := l.paused
+	l.paused = nil
+	if taken {
+		p.cmd.rowsSent = true
+	}
+	if p.finish {
+		l.resolve(p.cmd)
+	}
+}
+
+// finishHead pops the head entry at its ReadyForQuery and settles it.
+func (l *loop) finishHead(status byte) {
+	h := l.fifo[0]
+	copy(l.fifo, l.fifo[1:])
+	l.fifo[len(l.fifo)-1] = nil
+	l.fifo = l.fifo[:len(l.fifo)-1]
+	l.a.inFlight.Store(int64(len(l.fifo)))
+	l.a.txStatus.Store(uint32(status))
+	if len(l.fifo) > 0 {
+		next := l.fifo[0]
+		next.txBefore = status
+		if next.cancelWhenHead {
+			l.sendCancel(next)
+		}
+	}
+	if h.cancelSent && !isQueryCanceled(h.err) {
+		// Our cancel did not hit its target; it may yet hit a later command.
+		l.strayCancels++
+	}
+
+	switch h.op {
+	case opPrepare:
+		if h.stmt != nil && h.err != nil {
+			l.cache.remove(h.stmt)
+			for _, w := range h.stmt.waiters {
+				if !w.abandoned {
+					w.fail(h.err)
+				}
+			}
+			h.stmt.waiters = nil
+		}
+	case opExecute:
+		if h.stmt != nil && h.stmt.uncached {
+			l.closeStatement(h.stmt)
+		}
+	}
+	c := h.cmd
+	if c == nil || c.abandoned {
+		return
+	}
+	if h.err != nil {
+		if l.retry(h, status) {
+			return
+		}
+		c.batch = nil
+		c.fail(h.err)
+		l.stopWatching(c)
+		return
+	}
+	if len(c.batch) > 0 && c.Rows != nil {
+		if !c.Rows.TrySend(c.batch) {
+			l.paused = &blocked{cmd: c, batch: c.batch, finish: true}
+			c.batch = nil
+			return
+		}
+		c.batch = nil
+	}
+	l.resolve(c)
+}
+
+// resolve answers a command that succeeded.
+func (l *loop) resolve(c *Command) {
+	l.describe(c, c.completion.Columns)
+	if c.Rows != nil {
+		c.Rows.Finish(nil)
+	}
+	c.Result.Resolve(c.completion, nil)
+	l.stopWatching(c)
+}
+
+func (l *loop) stopWatching(c *Command) {
+	if c.stopWatch != nil {
+		c.stopWatch()
+	}
+}
+
+func isQueryCanceled(err error) bool {
+	pe, ok := err.(*wire.ErrorOrNoticeResponse)
+	return ok && pe.Code == "57014"
+}
+
+// retry runs a failed command again when the failure was not its own doing
+// and running it twice cannot be observed: a stray cancel aimed at an
+// earlier command, or a cached statement the schema invalidated. Either way
+// it must have run alone in its implicit transaction and delivered no rows.
+func (l *loop) retry(h *entry, status byte) bool {
+	c := h.cmd
+	if c.rowsSent || c.retried >= 3 || h.txBefore != wire.TxIdle || status != wire.TxIdle || c.ctx.Err() != nil {
+		return false
+	}
+	pe, ok := h.err.(*wire.ErrorOrNoticeResponse)
+	if !ok {
+		return false
+	}
+	switch {
+	case pe.Code == "57014" && l.strayCancels > 0 && !h.cancelSent:
+		l.strayCancels--
+	case (pe.Code == "0A000" || pe.Code == "26000") && h.op == opExecute && c.Kind == CmdQuery && h.stmt != nil && !c.described:
+		// "cached plan must not change result type" or a statement that
+		// vanished: forget it and prepare afresh.
+		if h.stmt.elem != nil {
+			l.cache.remove(h.stmt)
+			l.closeStatement(h.stmt)
+		}
+	default:
+		return false
+	}
+	c.retried++
+	c.batch = nil
+	c.completion = Completion{}
+	c.entry = nil
+	l.accept(c)
+	return true
+}

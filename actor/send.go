@@ -1,0 +1,131 @@
+package actor
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/pgactor/pgactor/wire"
+)
+
+// accept takes a command off the mailbox and encodes it into this turn's
+// write buffer, or answers it at once when that is all there is to do.
+func (l *loop) accept(c *Command) {
+	if err := c.ctx.Err(); err != nil {
+		// Not written yet: drop it without touching the wire.
+		l.finishCanceled(c)
+		return
+	}
+	switch c.Kind {
+	case CmdSimple:
+		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendSimpleQuery(b, c.SQL) })
+	case CmdPrepare:
+		l.encode(c, opPrepare, nil, func(b []byte) ([]byte, error) {
+			return l.client.AppendPrepare(b, c.Name, c.SQL, c.ParamOIDs...)
+		})
+	case CmdExecute:
+		if c.Stmt == nil {
+			c.fail(fmt.Errorf("actor: execute without a statement"))
+			return
+		}
+		l.execute(c, c.Stmt, nil)
+	case CmdCloseStatement:
+		l.encode(c, opClose, nil, func(b []byte) ([]byte, error) { return l.client.AppendCloseStatement(b, c.Name) })
+	case CmdQuery:
+		l.query(c)
+	default:
+		c.fail(fmt.Errorf("actor: unknown command kind %d", c.Kind))
+	}
+}
+
+// query runs c through the statement cache: a cached statement is bound and
+// executed at once (one round trip); an unknown one is prepared first, and
+// commands asking for it meanwhile wait for the same Prepare.
+func (l *loop) query(c *Command) {
+	st := l.cache.get(c.SQL)
+	if st != nil && st.info != nil {
+		l.execute(c, st.info, st)
+		return
+	}
+	if st != nil {
+		st.waiters = append(st.waiters, c)
+		return
+	}
+	st, evicted := l.cache.add(c.SQL)
+	if evicted != nil {
+		l.closeStatement(evicted)
+	}
+	st.waiters = append(st.waiters, c)
+	start := len(l.wbuf)
+	b, err := l.client.AppendPrepare(l.wbuf, st.name, c.SQL)
+	if err != nil {
+		l.wbuf = b[:start]
+		l.cache.remove(st)
+		c.fail(err)
+		return
+	}
+	l.wbuf = b
+	l.push(&entry{op: opPrepare, stmt: st})
+}
+
+// execute binds c's arguments to info and executes it.
+func (l *loop) execute(c *Command, info *wire.PreparedStatementInfo, st *cachedStmt) {
+	l.encode(c, opExecute, st, func(b []byte) ([]byte, error) {
+		return l.client.AppendBindExecute(b, info, c.Args, 0)
+	})
+	if e := c.entry; e != nil && e.cmd == c {
+		e.info = info
+	}
+}
+
+// encode appends one wire operation for c and queues its entry; an
+// encoding error (a bad argument) answers c without harming anything else.
+func (l *loop) encode(c *Command, op opKind, st *cachedStmt, enc func([]byte) ([]byte, error)) {
+	start := len(l.wbuf)
+	b, err := enc(l.wbuf)
+	if err != nil {
+		l.wbuf = b[:start]
+		c.fail(err)
+		return
+	}
+	l.wbuf = b
+	e := &entry{cmd: c, op: op, stmt: st}
+	c.entry = e
+	l.push(e)
+}
+
+func (l *loop) push(e *entry) {
+	if len(l.fifo) == 0 {
+		e.txBefore = l.client.TxStatus()
+	}
+	l.encodedSeq++
+	e.seq = l.encodedSeq
+	l.fifo = append(l.fifo, e)
+	l.a.inFlight.Store(int64(len(l.fifo)))
+}
+
+// closeStatement deallocates an evicted statement. Commands that still use
+// it are ahead of the Close on the wire, so they run first.
+func (l *loop) closeStatement(st *cachedStmt) {
+	b, err := l.client.AppendCloseStatement(l.wbuf, st.name)
+	if err != nil {
+		return // a name we made cannot fail to encode; nothing to undo
+	}
+	l.wbuf = b
+	l.push(&entry{op: opClose})
+}
+
+// finishCanceled answers a command whose context ended.
+func (l *loop) finishCanceled(c *Command) {
+	if c.abandoned {
+		return
+	}
+	c.abandoned = true
+	c.fail(canceledError(c.ctx))
+}
+
+func canceledError(ctx context.Context) error {
+	return fmt.Errorf("%w: %w", ErrCanceled, context.Cause(ctx))
+}
+
+func stmtName(n uint64) string { return "pgactor_" + strconv.FormatUint(n, 10) }

@@ -1,0 +1,626 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"reflect"
+)
+
+// maxArrayDims is PostgreSQL's MAXDIM; deeper input is refused before it
+// can recurse.
+const maxArrayDims = 6
+
+// Array is an array that a flat []any cannot describe: more than one
+// dimension, or a lower bound other than 1. Elements are in row-major order,
+// nil for NULL. One-dimensional arrays with the default lower bound (the
+// common case) and empty arrays decode to []any instead.
+type Array struct {
+	Dims     []ArrayDimension
+	Elements []any
+}
+
+// ArrayDimension is the length and lower bound of one array dimension.
+type ArrayDimension struct {
+	Length     int32
+	LowerBound int32
+}
+
+// arrayCodec is an array of one element type.
+type arrayCodec struct {
+	oid  uint32
+	name string
+	elem Codec
+}
+
+// NewArrayCodec returns the codec for an array type whose elements elem
+// handles; register one for the array type of each custom type.
+func NewArrayCodec(oid uint32, name string, elem Codec) Codec {
+	return &arrayCodec{oid: oid, name: name, elem: elem}
+}
+
+func (a *arrayCodec) OID() uint32         { return a.oid }
+func (a *arrayCodec) Name() string        { return a.name }
+func (a *arrayCodec) DecodesBinary() bool { return a.elem.DecodesBinary() }
+
+// Elem returns the element codec.
+func (a *arrayCodec) Elem() Codec { return a.elem }
+
+func (a *arrayCodec) Decode(format int16, src []byte, opts *Options) (any, error) {
+	var dims []ArrayDimension
+	var elems []any
+	var err error
+	if format == BinaryFormat {
+		dims, elems, err = a.decodeBinary(src, opts)
+	} else {
+		dims, elems, err = a.decodeText(src, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(dims) == 0 {
+		return []any{}, nil
+	}
+	if len(dims) == 1 && dims[0].LowerBound == 1 {
+		return elems, nil
+	}
+	return Array{Dims: dims, Elements: elems}, nil
+}
+
+func (a *arrayCodec) decodeBinary(src []byte, opts *Options) ([]ArrayDimension, []any, error) {
+	if len(src) < 12 {
+		return nil, nil, invalid(a.name, "binary length %d", len(src))
+	}
+	ndim := int32(binary.BigEndian.Uint32(src))
+	flags := int32(binary.BigEndian.Uint32(src[4:]))
+	elemOID := binary.BigEndian.Uint32(src[8:])
+	if ndim < 0 || ndim > maxArrayDims || flags&^1 != 0 {
+		return nil, nil, invalid(a.name, "%d dimensions, flags %d", ndim, flags)
+	}
+	if elemOID != a.elem.OID() {
+		return nil, nil, invalid(a.name, "element type %d, want %d", elemOID, a.elem.OID())
+	}
+	src = src[12:]
+	if len(src) < 8*int(ndim) {
+		return nil, nil, invalid(a.name, "truncated dimensions")
+	}
+	dims := make([]ArrayDimension, ndim)
+	total := int64(1)
+	for i := range dims {
+		dims[i].Length = int32(binary.BigEndian.Uint32(src))
+		dims[i].LowerBound = int32(binary.BigEndian.Uint32(src[4:]))
+		src = src[8:]
+		if dims[i].Length < 0 || int64(dims[i].LowerBound)+int64(dims[i].Length) > math.MaxInt32+1 {
+			return nil, nil, invalid(a.name, "dimension %d", dims[i].Length)
+		}
+		total *= int64(dims[i].Length)
+		// Every element takes at least its 4-byte length, so a count
+		// beyond that is a lie; check before allocating for it.
+		if total > int64(len(src))/4 {
+			return nil, nil, invalid(a.name, "%d elements in %d bytes", total, len(src))
+		}
+	}
+	if ndim == 0 || total == 0 {
+		if len(src) != 0 {
+			return nil, nil, invalid(a.name, "trailing bytes")
+		}
+		return nil, nil, nil
+	}
+	elems := make([]any, total)
+	for i := range elems {
+		if len(src) < 4 {
+			return nil, nil, invalid(a.name, "truncated element")
+		}
+		n := int32(binary.BigEndian.Uint32(src))
+		src = src[4:]
+		if n == -1 {
+			continue
+		}
+		if n < 0 || int(n) > len(src) {
+			return nil, nil, invalid(a.name, "element length %d", n)
+		}
+		v, err := a.elem.Decode(BinaryFormat, src[:n:n], opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		elems[i] = v
+		src = src[n:]
+	}
+	if len(src) != 0 {
+		return nil, nil, invalid(a.name, "trailing bytes")
+	}
+	return dims, elems, nil
+}
+
+func (a *arrayCodec) decodeText(src []byte, opts *Options) ([]ArrayDimension, []any, error) {
+	p := arrayTextParser{src: src, leaf: -1, name: a.name}
+	var bounds []ArrayDimension
+	if len(src) > 0 && src[0] == '[' {
+		var ok bool
+		bounds, ok = p.parseBounds()
+		if !ok {
+			return nil, nil, invalid(a.name, "bad dimension decoration in %q", src)
+		}
+	}
+	var elems []any
+	err := p.parseLevel(0, func(tok []byte, quoted bool) error {
+		if !quoted && len(tok) == 4 && bytes.EqualFold(tok, []byte("NULL")) {
+			elems = append(elems, nil)
+			return nil
+		}
+		v, err := a.elem.Decode(TextFormat, tok, opts)
+		if err != nil {
+			return err
+		}
+		elems = append(elems, v)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	p.skipSpace()
+	if p.pos != len(src) {
+		return nil, nil, invalid(a.name, "trailing text in %q", src)
+	}
+	if len(elems) == 0 {
+		if bounds != nil {
+			return nil, nil, invalid(a.name, "dimensions on an empty array")
+		}
+		return nil, nil, nil
+	}
+	dims := make([]ArrayDimension, len(p.lens))
+	for i, n := range p.lens {
+		dims[i] = ArrayDimension{Length: n, LowerBound: 1}
+	}
+	if bounds != nil {
+		if len(bounds) != len(dims) {
+			return nil, nil, invalid(a.name, "dimension decoration does not match %q", src)
+		}
+		for i := range dims {
+			if bounds[i].Length != dims[i].Length {
+				return nil, nil, invalid(a.name, "dimension decoration does not match %q", src)
+			}
+		}
+		dims = bounds
+	}
+	return dims, elems, nil
+}
+
+// arrayTextParser reads array_out's syntax: nested braces, elements
+// separated by commas, double-quoted with backslash escapes when needed.
+type arrayTextParser struct {
+	src  []byte
+	pos  int
+	name string
+	lens []int32 // element count at each depth, fixed by the first sub-array
+	leaf int     // depth where scalars live; -1 until the first one
+	buf  []byte  // unescaped element text, reused
+}
+
+func (p *arrayTextParser) skipSpace() {
+	for p.pos < len(p.src) && isSpace(p.src[p.pos]) {
+		p.pos++
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+// parseBounds reads "[l:u][l:u]=".
+func (p *arrayTextParser) parseBounds() ([]ArrayDimension, bool) {
+	var dims []ArrayDimension
+	for p.pos < len(p.src) && p.src[p.pos] == '[' {
+		if len(dims) == maxArrayDims {
+			return nil, false
+		}
+		end := bytes.IndexByte(p.src[p.pos:], ']')
+		if end < 0 {
+			return nil, false
+		}
+		inner := p.src[p.pos+1 : p.pos+end]
+		p.pos += end + 1
+		lo, hi, found := bytes.Cut(inner, []byte(":"))
+		if !found {
+			lo, hi = []byte("1"), inner
+		}
+		l, err1 := parseIntBytes(lo, 32)
+		u, err2 := parseIntBytes(hi, 32)
+		if err1 != nil || err2 != nil || u < l-1 || u-l+1 > math.MaxInt32 {
+			return nil, false
+		}
+		dims = append(dims, ArrayDimension{Length: int32(u - l + 1), LowerBound: int32(l)})
+	}
+	if p.pos >= len(p.src) || p.src[p.pos] != '=' {
+		return nil, false
+	}
+	p.pos++
+	p.skipSpace()
+	return dims, true
+}
+
+func (p *arrayTextParser) fail(what string) error {
+	return invalid(p.name, "%s at offset %d of %q", what, p.pos, p.src)
+}
+
+func (p *arrayTextParser) parseLevel(depth int, emit func([]byte, bool) error) error {
+	p.skipSpace()
+	if p.pos >= len(p.src) || p.src[p.pos] != '{' {
+		return p.fail("expected '{'")
+	}
+	if depth >= maxArrayDims {
+		return p.fail("too many dimensions")
+	}
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.src) && p.src[p.pos] == '}' {
+		p.pos++
+		if depth != 0 {
+			return p.fail("empty sub-array")
+		}
+		return nil
+	}
+	var count int32
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return p.fail("unterminated array")
+		}
+		if p.src[p.pos] == '{' {
+			if p.leaf >= 0 && p.leaf <= depth {
+				return p.fail("sub-array where an element belongs")
+			}
+			if err := p.parseLevel(depth+1, emit); err != nil {
+				return err
+			}
+		} else {
+			if p.leaf < 0 {
+				p.leaf = depth
+			} else if p.leaf != depth {
+				return p.fail("element where a sub-array belongs")
+			}
+			tok, quoted, err := p.element()
+			if err != nil {
+				return err
+			}
+			if err := emit(tok, quoted); err != nil {
+				return err
+			}
+		}
+		count++
+		p.skipSpace()
+		if p.pos >= len(p.src) {
+			return p.fail("unterminated array")
+		}
+		c := p.src[p.pos]
+		p.pos++
+		if c == '}' {
+			break
+		}
+		if c != ',' {
+			return p.fail("expected ',' or '}'")
+		}
+	}
+	// Inner levels finish first, so the slot may not exist yet.
+	for len(p.lens) <= depth {
+		p.lens = append(p.lens, -1)
+	}
+	switch p.lens[depth] {
+	case -1:
+		p.lens[depth] = count
+	case count:
+	default:
+		return p.fail("sub-arrays of different lengths")
+	}
+	return nil
+}
+
+// element reads one element, unescaping into p.buf.
+func (p *arrayTextParser) element() ([]byte, bool, error) {
+	p.buf = p.buf[:0]
+	if p.src[p.pos] == '"' {
+		p.pos++
+		for p.pos < len(p.src) {
+			c := p.src[p.pos]
+			p.pos++
+			switch c {
+			case '"':
+				return p.buf, true, nil
+			case '\\':
+				if p.pos >= len(p.src) {
+					return nil, false, p.fail("unterminated escape")
+				}
+				c = p.src[p.pos]
+				p.pos++
+			}
+			p.buf = append(p.buf, c)
+		}
+		return nil, false, p.fail("unterminated quoted element")
+	}
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if c == ',' || c == '}' {
+			break
+		}
+		if c == '{' || c == '"' {
+			return nil, false, p.fail("unexpected character")
+		}
+		p.pos++
+		if c == '\\' {
+			if p.pos >= len(p.src) {
+				return nil, false, p.fail("unterminated escape")
+			}
+			c = p.src[p.pos]
+			p.pos++
+		}
+		p.buf = append(p.buf, c)
+	}
+	return bytes.TrimRight(p.buf, " \t\n\r\v\f"), false, nil
+}
+
+// Encode writes the array in binary when every element encodes in binary,
+// else in text.
+func (a *arrayCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
+	dims, elems, err := flattenArray(v)
+	if err != nil {
+		return buf, 0, err
+	}
+	out, ok, err := a.encodeBinary(buf, dims, elems, opts)
+	if err != nil {
+		return buf, 0, err
+	}
+	if ok {
+		return out, BinaryFormat, nil
+	}
+	out, err = a.appendTextFlat(buf, dims, elems, opts)
+	return out, TextFormat, err
+}
+
+func (a *arrayCodec) AppendText(buf []byte, v any, opts *Options) ([]byte, error) {
+	if s, ok := v.(string); ok {
+		return append(buf, s...), nil
+	}
+	dims, elems, err := flattenArray(v)
+	if err != nil {
+		return buf, err
+	}
+	return a.appendTextFlat(buf, dims, elems, opts)
+}
+
+func (a *arrayCodec) encodeBinary(buf []byte, dims []ArrayDimension, elems []any, opts *Options) ([]byte, bool, error) {
+	start := len(buf)
+	if len(elems) == 0 {
+		dims = nil
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(dims)))
+	flagAt := len(buf)
+	buf = binary.BigEndian.AppendUint32(buf, 0)
+	buf = binary.BigEndian.AppendUint32(buf, a.elem.OID())
+	for _, d := range dims {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(d.Length))
+		buf = binary.BigEndian.AppendUint32(buf, uint32(d.LowerBound))
+	}
+	hasNull := false
+	for _, e := range elems {
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		out, format, null, err := encodeElement(buf, a.elem, e, opts)
+		if err != nil {
+			return buf[:start], false, err
+		}
+		if null {
+			hasNull = true
+			binary.BigEndian.PutUint32(buf[at:], math.MaxUint32)
+			continue
+		}
+		if format != BinaryFormat {
+			return buf[:start], false, nil
+		}
+		buf = out
+		n := len(buf) - at - 4
+		if n > math.MaxInt32 {
+			return buf[:start], false, overflow("array element")
+		}
+		binary.BigEndian.PutUint32(buf[at:], uint32(n))
+	}
+	if hasNull {
+		binary.BigEndian.PutUint32(buf[flagAt:], 1)
+	}
+	return buf, true, nil
+}
+
+func (a *arrayCodec) appendTextFlat(buf []byte, dims []ArrayDimension, elems []any, opts *Options) ([]byte, error) {
+	if len(elems) == 0 {
+		return append(buf, "{}"...), nil
+	}
+	for _, d := range dims {
+		if d.LowerBound != 1 {
+			for _, d := range dims {
+				buf = append(buf, '[')
+				buf = appendPadded(buf, int(d.LowerBound), 1)
+				buf = append(buf, ':')
+				buf = appendPadded(buf, int(d.LowerBound+d.Length-1), 1)
+				buf = append(buf, ']')
+			}
+			buf = append(buf, '=')
+			break
+		}
+	}
+	var tmp []byte
+	var err error
+	i := 0
+	var level func(depth int) error
+	level = func(depth int) error {
+		buf = append(buf, '{')
+		for j := int32(0); j < dims[depth].Length; j++ {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			if depth+1 < len(dims) {
+				if err := level(depth + 1); err != nil {
+					return err
+				}
+				continue
+			}
+			var null bool
+			tmp, null, err = textElement(tmp[:0], a.elem, elems[i], opts)
+			i++
+			if err != nil {
+				return err
+			}
+			if null {
+				buf = append(buf, "NULL"...)
+			} else {
+				buf = appendQuotedElement(buf, tmp, ',')
+			}
+		}
+		buf = append(buf, '}')
+		return nil
+	}
+	if err := level(0); err != nil {
+		return buf, err
+	}
+	return buf, nil
+}
+
+// appendQuotedElement quotes an array or record element when array_in or
+// record_in would otherwise misread it.
+func appendQuotedElement(buf, s []byte, delim byte) []byte {
+	need := len(s) == 0 || bytes.EqualFold(s, []byte("NULL"))
+	for _, c := range s {
+		if c == '"' || c == '\\' || c == '{' || c == '}' || c == '(' || c == ')' || c == delim || isSpace(c) {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return append(buf, s...)
+	}
+	buf = append(buf, '"')
+	for _, c := range s {
+		if c == '"' || c == '\\' {
+			buf = append(buf, '\\')
+		}
+		buf = append(buf, c)
+	}
+	return append(buf, '"')
+}
+
+// flattenArray turns an Array, a slice or array (nested for more
+// dimensions), or []any into dimensions and row-major elements. Byte
+// slices and byte arrays are elements, not dimensions.
+func flattenArray(v any) ([]ArrayDimension, []any, error) {
+	if a, ok := v.(Array); ok {
+		total := int64(1)
+		for _, d := range a.Dims {
+			total *= int64(d.Length)
+		}
+		if len(a.Dims) > maxArrayDims || len(a.Dims) == 0 && len(a.Elements) != 0 || len(a.Dims) > 0 && total != int64(len(a.Elements)) {
+			return nil, nil, mismatch("Array dimensions do not match its elements")
+		}
+		return a.Dims, a.Elements, nil
+	}
+	rv := reflect.ValueOf(v)
+	if !isArrayValue(rv) {
+		return nil, nil, mismatch(goTypeName(v) + " is not a slice")
+	}
+	f := flattener{leaf: -1}
+	if err := f.walk(rv, 0); err != nil {
+		return nil, nil, err
+	}
+	dims := make([]ArrayDimension, len(f.lens))
+	for i, n := range f.lens {
+		dims[i] = ArrayDimension{Length: n, LowerBound: 1}
+	}
+	return dims, f.elems, nil
+}
+
+type flattener struct {
+	lens  []int32
+	elems []any
+	leaf  int
+}
+
+func (f *flattener) walk(v reflect.Value, depth int) error {
+	if depth >= maxArrayDims {
+		return mismatch("more than 6 array dimensions")
+	}
+	n := v.Len()
+	if n > math.MaxInt32 {
+		return overflowInt(int64(n))
+	}
+	switch {
+	case depth == len(f.lens):
+		f.lens = append(f.lens, int32(n))
+	case f.lens[depth] != int32(n):
+		return mismatch("sub-arrays of different lengths")
+	}
+	for i := range n {
+		e := v.Index(i)
+		for e.Kind() == reflect.Interface && !e.IsNil() {
+			e = e.Elem()
+		}
+		if isArrayValue(e) {
+			if f.leaf >= 0 && f.leaf <= depth {
+				return mismatch("sub-array where an element belongs")
+			}
+			if err := f.walk(e, depth+1); err != nil {
+				return err
+			}
+			continue
+		}
+		if f.leaf < 0 {
+			f.leaf = depth
+		} else if f.leaf != depth {
+			return mismatch("element where a sub-array belongs")
+		}
+		var x any
+		if e.IsValid() && (e.Kind() != reflect.Interface || !e.IsNil()) {
+			x = e.Interface()
+		}
+		f.elems = append(f.elems, x)
+	}
+	return nil
+}
+
+// isArrayValue reports whether v is a slice or Go array that stands for a
+// PostgreSQL array (byte slices are bytea, uuid, and the like).
+func isArrayValue(v reflect.Value) bool {
+	if !v.IsValid() {
+		return false
+	}
+	k := v.Kind()
+	if k != reflect.Slice && k != reflect.Array {
+		return false
+	}
+	return v.Type().Elem().Kind() != reflect.Uint8
+}
+
+// registerArrays adds the array type of every built-in element type.
+func registerArrays(r *Registry) {
+	for _, p := range builtinArrays {
+		elem, ok := r.Lookup(p.elem)
+		if !ok {
+			panic(fmt.Sprintf("BUG: array element %d not registered", p.elem))
+		}
+		r.Register(NewArrayCodec(p.array, "_"+elem.Name(), elem))
+	}
+}
+
+var builtinArrays = []struct{ array, elem uint32 }{
+	{OIDBoolArray, OIDBool}, {OIDByteaArray, OIDBytea}, {OIDCharArray, OIDChar},
+	{OIDNameArray, OIDName}, {OIDInt2Array, OIDInt2}, {OIDInt4Array, OIDInt4},
+	{OIDTextArray, OIDText}, {OIDBpcharArray, OIDBpchar}, {OIDVarcharArray, OIDVarchar},
+	{OIDInt8Array, OIDInt8}, {OIDFloat4Array, OIDFloat4}, {OIDFloat8Array, OIDFloat8},
+	{OIDOIDArray, OIDOID}, {OIDMacaddrArray, OIDMacaddr}, {OIDInetArray, OIDInet},
+	{OIDTimestampArray, OIDTimestamp}, {OIDDateArray, OIDDate}, {OIDTimeArray, OIDTime},
+	{OIDTimestamptzArray, OIDTimestamptz}, {OIDIntervalArray, OIDInterval},
+	{OIDNumericArray, OIDNumeric}, {OIDTimetzArray, OIDTimetz}, {OIDBitArray, OIDBit},
+	{OIDVarbitArray, OIDVarbit}, {OIDJSONArray, OIDJSON}, {OIDCidrArray, OIDCidr},
+	{OIDMacaddr8Array, OIDMacaddr8}, {OIDUUIDArray, OIDUUID}, {OIDRecordArray, OIDRecord},
+	{OIDJSONBArray, OIDJSONB}, {OIDInt4rangeArray, OIDInt4range},
+	{OIDNumrangeArray, OIDNumrange}, {OIDTsrangeArray, OIDTsrange},
+	{OIDTstzrangeArray, OIDTstzrange}, {OIDDaterangeArray, OIDDaterange},
+	{OIDInt8rangeArray, OIDInt8range},
+}

@@ -1,0 +1,565 @@
+package codec
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"math"
+	"math/big"
+	"net"
+	"net/netip"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// Scan decodes src into dest: a pointer to a natural type or to a Go type
+// that converts without loss (see the package documentation), **T for a
+// nullable value, *any, a sql.Scanner (sql.NullInt64 and friends), or a
+// Decoder. Errors are *ScanError; use ScanColumn to have them name the
+// column.
+//
+// Scanning int2/int4/int8/float4/float8/bool/date/timestamp/timestamptz
+// into the matching *intN/*floatN/*bool/*time.Time does not allocate.
+func (r *Registry) Scan(oid uint32, format int16, src []byte, dest any, opts *Options) error {
+	return r.ScanColumn("", oid, format, src, dest, opts)
+}
+
+// ScanColumn is Scan with the column's name for the error message:
+// "column n: cannot scan int8 into *int16 (overflow: 70000 does not fit)".
+func (r *Registry) ScanColumn(column string, oid uint32, format int16, src []byte, dest any, opts *Options) error {
+	c, known := r.Lookup(oid)
+	err := r.scan(c, known, oid, format, src, dest, opts)
+	if err == nil {
+		return nil
+	}
+	e := &ScanError{Column: column, OID: oid, TypeName: unknownName(oid), Dest: goTypeName(dest), Err: err}
+	if known {
+		e.TypeName = c.Name()
+	}
+	return e
+}
+
+func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byte, dest any, opts *Options) error {
+	if d, ok := dest.(Decoder); ok {
+		return d.DecodePG(oid, format, src, opts)
+	}
+	if src == nil {
+		return scanNull(dest)
+	}
+	if format != TextFormat && format != BinaryFormat {
+		return invalid("value", "format code %d", format)
+	}
+	if known {
+		if f, ok := c.(fastScanner); ok {
+			if handled, err := f.scanFast(format, src, dest, opts); handled {
+				return err
+			}
+		}
+		if format == BinaryFormat && !c.DecodesBinary() {
+			return invalid(c.Name(), "binary format not supported")
+		}
+	}
+	var val any
+	switch {
+	case known:
+		if d, ok := dest.(*string); ok && format == TextFormat {
+			*d = string(src)
+			return nil
+		}
+		v, err := c.Decode(format, src, opts)
+		if err != nil {
+			return err
+		}
+		val = v
+	case opts.ignoreUnknown():
+		c = NewTextCodec(oid, unknownName(oid))
+		val = string(src)
+	default:
+		return ErrUnknownType
+	}
+	if s, ok := dest.(sql.Scanner); ok {
+		dv, err := driverValue(val, c, opts)
+		if err != nil {
+			return err
+		}
+		return s.Scan(dv)
+	}
+	return assign(dest, val, c, opts)
+}
+
+// scanNull stores SQL NULL where a destination can hold it.
+func scanNull(dest any) error {
+	switch d := dest.(type) {
+	case *any:
+		*d = nil
+		return nil
+	case sql.Scanner:
+		return d.Scan(nil)
+	case *[]byte:
+		*d = nil
+		return nil
+	case *json.RawMessage:
+		*d = nil
+		return nil
+	}
+	rv := reflect.ValueOf(dest)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return mismatch("destination is not a non-nil pointer")
+	}
+	switch e := rv.Elem(); e.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+		e.SetZero()
+		return nil
+	}
+	return ErrNull
+}
+
+// driverValue converts a natural value to what a sql.Scanner expects.
+func driverValue(val any, c Codec, opts *Options) (driver.Value, error) {
+	switch v := val.(type) {
+	case nil, bool, int64, float64, string, []byte, time.Time:
+		return v, nil
+	case int16:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case uint32:
+		return int64(v), nil
+	case float32:
+		return float64(v), nil
+	case json.RawMessage:
+		return []byte(v), nil
+	}
+	b, err := c.AppendText(nil, val, opts)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// intOf extracts an integer from the natural values that hold one.
+func intOf(val any) (int64, bool, error) {
+	switch v := val.(type) {
+	case int16:
+		return int64(v), true, nil
+	case int32:
+		return int64(v), true, nil
+	case int64:
+		return v, true, nil
+	case uint32:
+		return int64(v), true, nil
+	case Numeric:
+		n, err := v.Int64()
+		return n, true, err
+	}
+	return 0, false, nil
+}
+
+// assign stores a decoded natural value into dest, converting only without
+// loss.
+func assign(dest, val any, c Codec, opts *Options) error {
+	switch d := dest.(type) {
+	case *any:
+		*d = val
+		return nil
+	case *string:
+		switch v := val.(type) {
+		case string:
+			*d = v
+		case json.RawMessage:
+			*d = string(v)
+		default:
+			b, err := c.AppendText(nil, val, opts)
+			if err != nil {
+				return err
+			}
+			*d = string(b)
+		}
+		return nil
+	case *[]byte:
+		switch v := val.(type) {
+		case []byte:
+			*d = v
+		case json.RawMessage:
+			*d = []byte(v)
+		case string:
+			*d = []byte(v)
+		default:
+			b, err := c.AppendText(nil, val, opts)
+			if err != nil {
+				return err
+			}
+			*d = b
+		}
+		return nil
+	case *json.RawMessage:
+		switch v := val.(type) {
+		case json.RawMessage:
+			*d = v
+		case string:
+			*d = json.RawMessage(v)
+		default:
+			return mismatch("")
+		}
+		return nil
+	case *bool:
+		v, ok := val.(bool)
+		if !ok {
+			return mismatch("")
+		}
+		*d = v
+		return nil
+	case *int, *int8, *int16, *int32, *int64, *uint, *uint8, *uint16, *uint32, *uint64:
+		n, ok, err := intOf(val)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return mismatch("")
+		}
+		return setInt(dest, n)
+	case *float64, *float32:
+		switch v := val.(type) {
+		case float64:
+			return setFloat(dest, v)
+		case float32:
+			return setFloat(dest, float64(v))
+		case Numeric:
+			bits := 64
+			if _, ok := d.(*float32); ok {
+				bits = 32
+			}
+			f, err := strconv.ParseFloat(v.String(), bits)
+			if err != nil && !v.IsNaN() && !v.IsInf(0) {
+				return overflow(v.String())
+			}
+			if bits == 32 {
+				*d.(*float32) = float32(f)
+			} else {
+				*d.(*float64) = f
+			}
+			return nil
+		}
+		n, ok, err := intOf(val)
+		if err != nil || !ok {
+			return orMismatch(err)
+		}
+		return setInt(dest, n)
+	case *Numeric:
+		switch v := val.(type) {
+		case Numeric:
+			*d = v
+		case float64:
+			*d = NumericFromFloat64(v)
+		case float32:
+			*d = NumericFromFloat64(float64(v))
+		default:
+			n, ok, err := intOf(val)
+			if err != nil || !ok {
+				return orMismatch(err)
+			}
+			*d = NumericFromInt64(n)
+		}
+		return nil
+	case *big.Int:
+		switch v := val.(type) {
+		case Numeric:
+			b, err := v.BigInt()
+			if err != nil {
+				return err
+			}
+			d.Set(b)
+			return nil
+		}
+		n, ok, err := intOf(val)
+		if err != nil || !ok {
+			return orMismatch(err)
+		}
+		d.SetInt64(n)
+		return nil
+	case *big.Rat:
+		v, ok := val.(Numeric)
+		if !ok {
+			n, isInt, err := intOf(val)
+			if err != nil || !isInt {
+				return orMismatch(err)
+			}
+			d.SetInt64(n)
+			return nil
+		}
+		q, err := v.Rat()
+		if err != nil {
+			return err
+		}
+		d.Set(q)
+		return nil
+	case *time.Time:
+		switch v := val.(type) {
+		case time.Time:
+			*d = v
+			return nil
+		case InfinityModifier:
+			return overflow(v.String() + " (scan into *codec.Timestamp)")
+		}
+		return mismatch("")
+	case *Timestamp:
+		switch v := val.(type) {
+		case time.Time:
+			*d = Timestamp{Time: v}
+			return nil
+		case InfinityModifier:
+			*d = Timestamp{InfinityModifier: v}
+			return nil
+		}
+		return mismatch("")
+	case *time.Duration:
+		switch v := val.(type) {
+		case Interval:
+			dur, err := v.Duration()
+			if err != nil {
+				return err
+			}
+			*d = dur
+			return nil
+		case Time:
+			*d = time.Duration(v.Microseconds) * time.Microsecond
+			return nil
+		}
+		return mismatch("")
+	case *Interval:
+		return setExact(d, val)
+	case *Time:
+		return setExact(d, val)
+	case *TimeTZ:
+		return setExact(d, val)
+	case *UUID:
+		return setExact(d, val)
+	case *[16]byte:
+		u, ok := val.(UUID)
+		if !ok {
+			return mismatch("")
+		}
+		*d = u
+		return nil
+	case *netip.Prefix:
+		return setExact(d, val)
+	case *netip.Addr:
+		p, ok := val.(netip.Prefix)
+		if !ok {
+			return mismatch("")
+		}
+		if p.Bits() != p.Addr().BitLen() {
+			return mismatch(p.String() + " is a network, not an address")
+		}
+		*d = p.Addr()
+		return nil
+	case *net.IPNet:
+		p, ok := val.(netip.Prefix)
+		if !ok {
+			return mismatch("")
+		}
+		*d = net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+		return nil
+	case *net.IP:
+		p, ok := val.(netip.Prefix)
+		if !ok {
+			return mismatch("")
+		}
+		if p.Bits() != p.Addr().BitLen() {
+			return mismatch(p.String() + " is a network, not an address")
+		}
+		*d = p.Addr().AsSlice()
+		return nil
+	case *net.HardwareAddr:
+		return setExact(d, val)
+	case *BitString:
+		return setExact(d, val)
+	case *Range:
+		return setExact(d, val)
+	case *Array:
+		switch v := val.(type) {
+		case Array:
+			*d = v
+		case []any:
+			if len(v) == 0 {
+				*d = Array{Elements: v}
+			} else {
+				*d = Array{Dims: []ArrayDimension{{Length: int32(len(v)), LowerBound: 1}}, Elements: v}
+			}
+		default:
+			return mismatch("")
+		}
+		return nil
+	}
+	return assignReflect(dest, val, c, opts)
+}
+
+func orMismatch(err error) error {
+	if err != nil {
+		return err
+	}
+	return mismatch("")
+}
+
+// setExact stores val when it has exactly dest's element type.
+func setExact[T any](d *T, val any) error {
+	v, ok := val.(T)
+	if !ok {
+		return mismatch("")
+	}
+	*d = v
+	return nil
+}
+
+// assignReflect handles **T, typed slices for arrays, and named types
+// over basic kinds.
+func assignReflect(dest, val any, c Codec, opts *Options) error {
+	rv := reflect.ValueOf(dest)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return mismatch("destination is not a non-nil pointer")
+	}
+	e := rv.Elem()
+	switch e.Kind() {
+	case reflect.Pointer:
+		nv := reflect.New(e.Type().Elem())
+		if err := assignTo(nv.Interface(), val, c, opts); err != nil {
+			return err
+		}
+		e.Set(nv)
+		return nil
+	case reflect.Interface:
+		if val != nil && reflect.TypeOf(val).AssignableTo(e.Type()) {
+			e.Set(reflect.ValueOf(val))
+			return nil
+		}
+	case reflect.Slice:
+		if ac, ok := c.(*arrayCodec); ok {
+			return assignSlice(e, val, ac.elem, opts)
+		}
+	case reflect.Bool:
+		if b, ok := val.(bool); ok {
+			e.SetBool(b)
+			return nil
+		}
+	case reflect.String:
+		var s string
+		if err := assign(&s, val, c, opts); err != nil {
+			return err
+		}
+		e.SetString(s)
+		return nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok, err := intOf(val)
+		if err != nil || !ok {
+			return orMismatch(err)
+		}
+		if e.OverflowInt(n) {
+			return overflowInt(n)
+		}
+		e.SetInt(n)
+		return nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok, err := intOf(val)
+		if err != nil || !ok {
+			return orMismatch(err)
+		}
+		if n < 0 || e.OverflowUint(uint64(n)) {
+			return overflowInt(n)
+		}
+		e.SetUint(uint64(n))
+		return nil
+	case reflect.Float32, reflect.Float64:
+		var f float64
+		if err := assign(&f, val, c, opts); err != nil {
+			return err
+		}
+		if e.OverflowFloat(f) || e.Kind() == reflect.Float32 && float64(float32(f)) != f && !math.IsNaN(f) {
+			return overflow(strconv.FormatFloat(f, 'g', -1, 64))
+		}
+		e.SetFloat(f)
+		return nil
+	}
+	return mismatch("")
+}
+
+// assignTo is assign with NULL handled, for elements and **T.
+func assignTo(dest, val any, c Codec, opts *Options) error {
+	if val == nil {
+		return scanNull(dest)
+	}
+	if s, ok := dest.(sql.Scanner); ok {
+		dv, err := driverValue(val, c, opts)
+		if err != nil {
+			return err
+		}
+		return s.Scan(dv)
+	}
+	if d, ok := dest.(Decoder); ok {
+		// A decoded element has no bytes left to hand over; give the
+		// Decoder the text form.
+		b, err := c.AppendText(nil, val, opts)
+		if err != nil {
+			return err
+		}
+		return d.DecodePG(c.OID(), TextFormat, b, opts)
+	}
+	return assign(dest, val, c, opts)
+}
+
+// assignSlice fills a (possibly nested) Go slice from a decoded array.
+// Lower bounds are not kept: a Go slice starts at 0.
+func assignSlice(s reflect.Value, val any, elem Codec, opts *Options) error {
+	var dims []ArrayDimension
+	var elems []any
+	switch v := val.(type) {
+	case []any:
+		dims, elems = []ArrayDimension{{Length: int32(len(v)), LowerBound: 1}}, v
+	case Array:
+		dims, elems = v.Dims, v.Elements
+	default:
+		return mismatch("")
+	}
+	depth := 0
+	for t := s.Type(); t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8; t = t.Elem() {
+		depth++
+	}
+	if len(elems) == 0 {
+		s.Set(reflect.MakeSlice(s.Type(), 0, 0))
+		return nil
+	}
+	if depth != len(dims) {
+		return mismatch(strconv.Itoa(len(dims)) + "-dimensional array into " + strconv.Itoa(depth) + "-level slice")
+	}
+	i := 0
+	var fill func(s reflect.Value, level int) error
+	fill = func(s reflect.Value, level int) error {
+		n := int(dims[level].Length)
+		s.Set(reflect.MakeSlice(s.Type(), n, n))
+		for j := range n {
+			if level+1 < len(dims) {
+				if err := fill(s.Index(j), level+1); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := assignTo(s.Index(j).Addr().Interface(), elems[i], elem, opts); err != nil {
+				return &elementError{index: i, err: err}
+			}
+			i++
+		}
+		return nil
+	}
+	return fill(s, 0)
+}
+
+// elementError names the array element a conversion failed on.
+type elementError struct {
+	index int
+	err   error
+}
+
+func (e *elementError) Error() string {
+	return "element " + strconv.Itoa(e.index) + ": " + e.err.Error()
+}
+func (e *elementError) Unwrap() error { return e.err }
