@@ -18,11 +18,11 @@ type stmtCache struct {
 // cachedStmt is one statement: prepared (info set) or being prepared
 // (waiters queued behind the Prepare).
 type cachedStmt struct {
-	sql     string
-	name    string
-	info    *wire.PreparedStatementInfo
-	waiters []*Command
-	elem    *list.Element
+	sql      string
+	name     string
+	info     *wire.PreparedStatementInfo
+	waiters  []*Command
+	elem     *list.Element
 	uncached bool // prepared for one use; closed after it
 }
 

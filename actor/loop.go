@@ -47,7 +47,7 @@ type loop struct {
 	// ctx is canceled when the loop exits, for work it started (cancels).
 	ctx     context.Context
 	stopCtx context.CancelFunc
-	wg   sync.WaitGroup
+	wg      sync.WaitGroup
 }
 
 // entry is one wire operation in flight and the command it serves (nil for
@@ -98,14 +98,14 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 	return &loop{
 		ctx:     ctx,
 		stopCtx: stop,
-		a:      a,
-		client: client,
-		writec: make(chan []byte),
-		wdone:  make(chan writeResult, 1),
-		readc:  make(chan readResult, 1),
-		killc:  make(chan struct{}),
-		quit:   make(chan struct{}),
-		cache:  newStmtCache(size),
+		a:       a,
+		client:  client,
+		writec:  make(chan []byte),
+		wdone:   make(chan writeResult, 1),
+		readc:   make(chan readResult, 1),
+		killc:   make(chan struct{}),
+		quit:    make(chan struct{}),
+		cache:   newStmtCache(size),
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-func s(x string) []byte           { return []byte(x) }
+func s(x string) []byte          { return []byte(x) }
 
 func TestGoldenStartup(t *testing.T) {
 	c := wire.NewClient(wire.Config{User: "bob", RuntimeParams: map[string]string{"search_path": "app"}})
@@ -96,11 +96,11 @@ func TestGoldenCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	bind := cat(
-		s("\x00"),             // unnamed portal
-		s("s1\x00"),           // statement
-		fakepg.I16(1),         // one format code for all parameters
-		fakepg.I16(0),         // text
-		fakepg.I16(2),         // two parameters
+		s("\x00"),              // unnamed portal
+		s("s1\x00"),            // statement
+		fakepg.I16(1),          // one format code for all parameters
+		fakepg.I16(0),          // text
+		fakepg.I16(2),          // two parameters
 		fakepg.I32(2), s("hi"), // $1
 		fakepg.I32(-1), // $2 NULL
 		fakepg.I16(0),  // no result format codes: all text (no columns)
