@@ -31,7 +31,8 @@ func (c *Client) appendBind(dst []byte, info *PreparedStatementInfo, params []an
 	}
 	dst = appendInt16(dst, int16(uint16(n)))
 	opts := c.decode.options()
-	allSame, first := true, int16(0)
+	// A NULL has no format; it takes whatever the others agree on.
+	allSame, first := true, int16(-1)
 	for i, p := range params {
 		lenAt := len(dst)
 		dst = append(dst, 0, 0, 0, 0)
@@ -42,15 +43,15 @@ func (c *Client) appendBind(dst []byte, info *PreparedStatementInfo, params []an
 		dst = out
 		if null {
 			binary.BigEndian.PutUint32(dst[lenAt:], 0xffffffff)
-		} else {
-			size := len(dst) - lenAt - 4
-			if size > maxFrontendBody {
-				return dst[:start], ErrMessageTooLarge
-			}
-			binary.BigEndian.PutUint32(dst[lenAt:], uint32(size))
+			continue
 		}
+		size := len(dst) - lenAt - 4
+		if size > maxFrontendBody {
+			return dst[:start], ErrMessageTooLarge
+		}
+		binary.BigEndian.PutUint32(dst[lenAt:], uint32(size))
 		binary.BigEndian.PutUint16(dst[fmtAt+2+2*i:], uint16(format))
-		if i == 0 {
+		if first == -1 {
 			first = format
 		} else if format != first {
 			allSame = false
@@ -59,7 +60,7 @@ func (c *Client) appendBind(dst []byte, info *PreparedStatementInfo, params []an
 	if allSame && n > 0 {
 		// One code applies to every parameter: drop the other n-1 slots.
 		binary.BigEndian.PutUint16(dst[fmtAt:], 1)
-		binary.BigEndian.PutUint16(dst[fmtAt+2:], uint16(first))
+		binary.BigEndian.PutUint16(dst[fmtAt+2:], uint16(max(first, 0)))
 		cut := fmtAt + 4
 		dst = append(dst[:cut], dst[cut+2*(n-1):]...)
 	}

@@ -38,6 +38,7 @@ func (b *builtin) Decode(format int16, src []byte, opts *Options) (any, error) {
 }
 
 func (b *builtin) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
+	v = plain(v)
 	if b.encodeBinary != nil {
 		out, ok, err := b.encodeBinary(buf, v, opts)
 		if err != nil {
@@ -54,6 +55,7 @@ func (b *builtin) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error
 // AppendText passes strings and raw bytes through as text input (the server
 // parses and validates them); other values go to the type's formatter.
 func (b *builtin) AppendText(buf []byte, v any, opts *Options) ([]byte, error) {
+	v = plain(v)
 	switch s := v.(type) {
 	case string:
 		return append(buf, s...), nil

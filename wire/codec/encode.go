@@ -118,30 +118,25 @@ func isNilPointer(v any) bool {
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
-// normalize unwraps what the codecs never see: nil and nil pointers (NULL),
-// pointers, driver.Valuer, and named types over basic kinds (converted to
-// the basic type). Types the codecs know by name are left alone.
+// normalize unwraps what codecs never see: nil and nil pointers (NULL, as
+// are nil byte slices), pointers, and driver.Valuer. Named types are kept:
+// a registered Go type must reach its codec as itself.
 func normalize(v any) (any, bool, error) {
 	for range maxValuerDepth {
 		switch x := v.(type) {
 		case nil:
 			return nil, true, nil
 		case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
-			float32, float64, string, []byte, time.Time, time.Duration, json.RawMessage,
+			float32, float64, string, time.Time, time.Duration,
 			Numeric, Interval, Time, TimeTZ, Timestamp, InfinityModifier, UUID, [16]byte,
-			BitString, Range, Array, []any, netip.Prefix, netip.Addr, net.IP, net.IPNet,
-			net.HardwareAddr, big.Int:
+			BitString, Range, Array, []any, netip.Prefix, netip.Addr, net.IPNet, big.Int:
 			return v, false, nil
+		case []byte:
+			return v, x == nil, nil
 		case *big.Int:
-			if x == nil {
-				return nil, true, nil
-			}
-			return v, false, nil
+			return v, x == nil, nil
 		case *net.IPNet:
-			if x == nil {
-				return nil, true, nil
-			}
-			return v, false, nil
+			return v, x == nil, nil
 		case Encoder:
 			return v, false, nil
 		case driver.Valuer:
@@ -163,27 +158,44 @@ func normalize(v any) (any, bool, error) {
 			}
 			v = rv.Elem().Interface()
 			continue
-		case reflect.Bool:
-			return rv.Bool(), false, nil
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return reflect.ValueOf(rv.Int()).Convert(basicType(rv.Kind())).Interface(), false, nil
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-			return reflect.ValueOf(rv.Uint()).Convert(basicType(rv.Kind())).Interface(), false, nil
-		case reflect.Float32, reflect.Float64:
-			return reflect.ValueOf(rv.Float()).Convert(basicType(rv.Kind())).Interface(), false, nil
-		case reflect.String:
-			return rv.String(), false, nil
 		case reflect.Slice:
-			if rv.Type().Elem().Kind() == reflect.Uint8 {
-				if rv.IsNil() {
-					return nil, true, nil
-				}
-				return rv.Bytes(), false, nil
+			if rv.IsNil() && rv.Type().Elem().Kind() == reflect.Uint8 {
+				return nil, true, nil
 			}
 		}
 		return v, false, nil
 	}
 	return nil, false, mismatch("driver.Valuer chain too long")
+}
+
+// plain converts a named type over a basic kind (type Status string) to
+// the basic type, so built-in codecs take it; the named types they know
+// by name are left alone.
+func plain(v any) any {
+	switch v.(type) {
+	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
+		float32, float64, string, []byte, time.Duration, json.RawMessage, InfinityModifier,
+		UUID, [16]byte, net.IP, net.HardwareAddr:
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return reflect.ValueOf(rv.Int()).Convert(basicType(rv.Kind())).Interface()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return reflect.ValueOf(rv.Uint()).Convert(basicType(rv.Kind())).Interface()
+	case reflect.Float32, reflect.Float64:
+		return reflect.ValueOf(rv.Float()).Convert(basicType(rv.Kind())).Interface()
+	case reflect.String:
+		return rv.String()
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			return rv.Bytes()
+		}
+	}
+	return v
 }
 
 func basicType(k reflect.Kind) reflect.Type {
@@ -227,7 +239,7 @@ func (r *Registry) codecForValue(v any) (Codec, uint32, error) {
 			return c, c.OID(), nil
 		}
 	}
-	oid, declare := scalarOID(v)
+	oid, declare := scalarOID(plain(v))
 	if oid != 0 {
 		c, ok := t.byOID[oid]
 		if !ok {
@@ -341,7 +353,30 @@ func (r *Registry) arrayCodecFor(v any) (Codec, uint32, error) {
 		}
 		return ac, ac.OID(), nil
 	}
+	// No element to look at: go by the slice's static element type.
+	if t, ok := leafType(reflect.TypeOf(v)); ok {
+		if ec, declare, err := r.codecForValue(reflect.Zero(t).Interface()); err == nil && declare != 0 {
+			if ac, ok := r.arrayOf(ec.OID()); ok {
+				return ac, ac.OID(), nil
+			}
+		}
+	}
 	return textArray, 0, nil
+}
+
+// leafType is the element type under nested slices, pointers removed;
+// false for interface elements, which say nothing.
+func leafType(t reflect.Type) (reflect.Type, bool) {
+	for t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8 {
+		t = t.Elem()
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() == reflect.Interface || t == reflect.TypeFor[Array]() {
+		return nil, false
+	}
+	return t, true
 }
 
 // arrayOf finds the registered array codec whose element is elem.

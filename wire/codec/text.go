@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/hex"
 	"reflect"
+	"strconv"
 )
 
 // textCodecs are the character types, "char", unknown and bytea.
@@ -124,6 +125,26 @@ func newTextCodec(oid uint32, name string, binaryStrings bool) Codec {
 		decodeBinary: func(src []byte, _ *Options) (any, error) { return string(src), nil },
 		decodeText:   func(src []byte, _ *Options) (any, error) { return string(src), nil },
 		appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
+			// Numbers and booleans have one obvious spelling.
+			switch x := v.(type) {
+			case bool:
+				return strconv.AppendBool(buf, x), nil
+			case float64:
+				return appendFloat(buf, x, 64), nil
+			case float32:
+				return appendFloat(buf, float64(x), 32), nil
+			case Numeric:
+				return append(buf, x.String()...), nil
+			}
+			if n, ok, err := toInt64(v); ok && err == nil {
+				return strconv.AppendInt(buf, n, 10), nil
+			}
+			if u, ok := v.(uint64); ok {
+				return strconv.AppendUint(buf, u, 10), nil
+			}
+			if u, ok := v.(uint); ok {
+				return strconv.AppendUint(buf, uint64(u), 10), nil
+			}
 			return buf, cantEncode(v, name)
 		},
 		fast: func(_ int16, src []byte, dest any, _ *Options) (bool, error) {

@@ -584,6 +584,7 @@ func two(b []byte) (int, bool) {
 // appendTimestampText prints t as PostgreSQL 15 does with DateStyle=ISO:
 // timestamptz in t's own zone with its offset.
 func appendTimestampText(buf []byte, t time.Time, tz bool) []byte {
+	t = t.Round(time.Microsecond) // as the binary form and the server's input round
 	if !tz {
 		_, off := t.Zone()
 		t = t.Add(time.Duration(off) * time.Second).UTC()
