@@ -99,7 +99,7 @@ func TestGoldenCommands(t *testing.T) {
 		s("\x00"),              // unnamed portal
 		s("s1\x00"),            // statement
 		fakepg.I16(1),          // one format code for all parameters
-		fakepg.I16(0),          // text
+		fakepg.I16(1),          // binary: for text the bytes are the same
 		fakepg.I16(2),          // two parameters
 		fakepg.I32(2), s("hi"), // $1
 		fakepg.I32(-1), // $2 NULL
