@@ -81,7 +81,7 @@ func (l *loop) headEvent(ev wire.Event) {
 	case *wire.DataRow:
 		if c != nil && c.Rows != nil && !c.abandoned {
 			if c.batch == nil {
-				c.batch = c.Rows.Batch(l.a.cfg.RowBatchSize)
+				c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize)) // grows by append; most results are small
 			}
 			c.batch = append(c.batch, RawRow{Columns: e.Columns, Data: e.Raw})
 			if len(c.batch) >= l.a.cfg.RowBatchSize {
