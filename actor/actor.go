@@ -77,6 +77,10 @@ type Config struct {
 	// connection; 0 means the default, 512, and a negative value disables
 	// caching (statements are prepared unnamed each time).
 	StatementCacheSize int
+	// UnnamedStatements makes CmdQuery send Parse, Bind, Describe, Execute
+	// and Sync in one flight on the unnamed statement, caching nothing:
+	// the mode for PgBouncer in transaction mode. Results come in text.
+	UnnamedStatements bool
 
 	// OnNotification and OnNotice, when set, are called from the loop
 	// goroutine; they must not block.

@@ -393,3 +393,30 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestUnnamedStatements(t *testing.T) {
+	cfg := config(t, pgtest.Trust)
+	cfg.UnnamedStatements = true
+	a := connect(t, cfg)
+	ctx := context.Background()
+	var cmds []*actor.Command
+	for i := range 50 {
+		c := &actor.Command{Kind: actor.CmdQuery, SQL: fmt.Sprintf("SELECT $1::int8 + %d", i%3), Args: []any{int64(i)}, Rows: actor.NewRowStream(1)}
+		a.Do(ctx, c)
+		cmds = append(cmds, c)
+	}
+	for i, c := range cmds {
+		batch, ok := c.Rows.Next(ctx)
+		if !ok {
+			t.Fatalf("#%d: %v", i, c.Rows.Err())
+		}
+		vals, _ := wire.ParseDataRow(batch[0].Data, nil)
+		if string(vals[0]) != strconv.Itoa(i+i%3) {
+			t.Fatalf("#%d: %q", i, vals[0])
+		}
+	}
+	rows, _, err := query(ctx, a, "SELECT count(*)::int8 FROM pg_prepared_statements")
+	if err != nil || rows[0] != "0" {
+		t.Fatalf("named statements were prepared: %v %v", rows, err)
+	}
+}

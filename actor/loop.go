@@ -72,6 +72,7 @@ const (
 	opPrepare
 	opExecute
 	opClose
+	opUnnamed // Parse, Bind, Describe, Execute and Sync in one flight
 )
 
 // blocked is a batch a consumer has no room for; finish says the command

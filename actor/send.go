@@ -32,6 +32,12 @@ func (l *loop) accept(c *Command) {
 	case CmdCloseStatement:
 		l.encode(c, opClose, nil, func(b []byte) ([]byte, error) { return l.client.AppendCloseStatement(b, c.Name) })
 	case CmdQuery:
+		if l.a.cfg.UnnamedStatements {
+			l.encode(c, opUnnamed, nil, func(b []byte) ([]byte, error) {
+				return l.client.AppendExecuteUnnamed(b, c.SQL, c.Args)
+			})
+			return
+		}
 		l.query(c)
 	default:
 		c.fail(fmt.Errorf("actor: unknown command kind %d", c.Kind))

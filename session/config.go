@@ -783,7 +783,7 @@ func (b *builder) run() (*Config, error) {
 // security or change the protocol if ignored is an error unless its value
 // asks for nothing beyond what pgactor does anyway.
 func (b *builder) checkUnsupported() error {
-	if _, ok := b.settings["service"]; ok {
+	if b.get("service") != "" {
 		return b.fail("service", "connection service files (service, PGSERVICE) are not supported; spell the parameters out")
 	}
 	for _, k := range []string{"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
@@ -1110,10 +1110,7 @@ func (b *builder) buildHosts() error {
 	for i := 0; i < n; i++ {
 		var h HostConfig
 		if hosts != nil {
-			h.Host = hosts[i]
-			if len(h.Host) > 1 && h.Host[0] == '[' && h.Host[len(h.Host)-1] == ']' {
-				h.Host = h.Host[1 : len(h.Host)-1]
-			}
+			h.Host = unbracket(hosts[i])
 		}
 		if addrs != nil && addrs[i] != "" {
 			a, err := netip.ParseAddr(addrs[i])
@@ -1157,6 +1154,17 @@ func (b *builder) buildHosts() error {
 	return nil
 }
 
+// unbracket turns "[::1]", written out of URL habit, into "::1"; anything
+// else in brackets is left for the resolver to reject.
+func unbracket(host string) string {
+	if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		if a, err := netip.ParseAddr(host[1 : len(host)-1]); err == nil && a.Is6() {
+			return host[1 : len(host)-1]
+		}
+	}
+	return host
+}
+
 // isUnixSocket is libpq's test: an absolute path, or "@" for the Linux
 // abstract namespace.
 func isUnixSocket(host string) bool {
@@ -1193,16 +1201,18 @@ func (b *builder) lookupPasswords() error {
 // looks like a connection string.
 func (c *Config) String() string {
 	var sb strings.Builder
-	add := func(k, v string) {
-		if v == "" {
-			return
-		}
+	addAlways := func(k, v string) {
 		if sb.Len() > 0 {
 			sb.WriteByte(' ')
 		}
 		sb.WriteString(k)
 		sb.WriteByte('=')
 		writeValue(&sb, v)
+	}
+	add := func(k, v string) {
+		if v != "" {
+			addAlways(k, v)
+		}
 	}
 	hosts := make([]string, len(c.Hosts))
 	addrs := make([]string, len(c.Hosts))
@@ -1260,7 +1270,9 @@ func (c *Config) String() string {
 		if k == "password" {
 			continue
 		}
-		add(k, c.RuntimeParams[k])
+		// An empty run-time parameter still means something to the
+		// server, so it is written out.
+		addAlways(k, c.RuntimeParams[k])
 	}
 	return sb.String()
 }
@@ -1268,7 +1280,7 @@ func (c *Config) String() string {
 // writeValue writes v bare when it can be, else single-quoted with "'" and
 // "\" escaped.
 func writeValue(sb *strings.Builder, v string) {
-	plain := true
+	plain := v != ""
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; isSpace(c) || c == '\'' || c == '\\' {
 			plain = false

@@ -70,6 +70,7 @@ const (
 	opPrepare
 	opBindExecute
 	opCloseStatement
+	opExecuteUnnamed
 )
 
 // op is one command in flight, from the moment its bytes were produced
@@ -586,4 +587,46 @@ func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, para
 		b = appendSync(b)
 	}
 	return c.push(o, b, start), nil
+}
+
+// ExecuteUnnamed returns Parse + Bind + Describe(portal) + Execute + Sync for
+// sql with params, all on the unnamed statement and portal, in one flight.
+// Nothing outlives its Sync, which is what PgBouncer in transaction mode
+// needs: it may hand the server connection to another client between two
+// Syncs, so a statement prepared in one flight and bound in the next could
+// meet a different session. Parameter types come from the Go values (0 lets
+// the server infer); results come back in text, since their types are only
+// known after the Bind. The answer is ParseComplete, BindComplete, a
+// RowDescription (none for statements without rows), the rows, and
+// CommandComplete. While it runs, State reports the seed's 30x/31x states.
+func (c *Client) ExecuteUnnamed(sql string, params []any) ([]byte, error) {
+	return c.AppendExecuteUnnamed(nil, sql, params)
+}
+
+// AppendExecuteUnnamed is ExecuteUnnamed appending to dst.
+func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]byte, error) {
+	if err := c.checkCommand("execute unnamed"); err != nil {
+		return dst, err
+	}
+	if len(params) > 65535 {
+		return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
+	}
+	oids := make([]uint32, len(params))
+	for i, p := range params {
+		oids[i] = c.decode.reg.ParamOID(p)
+	}
+	start := len(dst)
+	b, err := appendParse(dst, "", sql, oids)
+	if err == nil {
+		b, err = c.appendBind(b, &PreparedStatementInfo{ParamOIDs: oids}, params)
+	}
+	if err == nil {
+		b, err = appendDescribe(b, 'P', "")
+	}
+	if err != nil {
+		return dst[:start], err
+	}
+	b = appendExecute(b, "", 0)
+	b = appendSync(b)
+	return c.push(c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe), b, start), nil
 }

@@ -394,3 +394,33 @@ func TestStateNames(t *testing.T) {
 		t.Fatal("state numbers must be the seed's")
 	}
 }
+
+func TestExecuteUnnamed(t *testing.T) {
+	for _, sp := range splitters {
+		t.Run(sp.name, func(t *testing.T) {
+			c := started(t, wire.Config{})
+			b, err := c.ExecuteUnnamed("SELECT $1::text", []any{"hi"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Parse, Bind, Describe(portal), Execute, Sync in one flight.
+			var tags []byte
+			for len(b) > 0 {
+				tag, _, rest := frontendMsg(t, b)
+				tags = append(tags, tag)
+				b = rest
+			}
+			if string(tags) != "PBDES" {
+				t.Fatalf("messages %q", tags)
+			}
+			evs := feed(t, c, fakepg.Concat(fakepg.ParseComplete(), fakepg.BindComplete(),
+				fakepg.RowDescription(fakepg.Column{Name: "text", TypeOID: 25}), fakepg.TextRow("hi"),
+				fakepg.SelectComplete(1), fakepg.ReadyForQuery('I')), sp)
+			equalKinds(t, evs, "ParseComplete", "BindComplete", "RowDesc", "Row:hi", "Complete:SELECT 1", "ZI")
+			c.ExecuteUnnamed("UPDATE t SET a = $1", []any{int64(1)})
+			evs = feed(t, c, fakepg.Concat(fakepg.ParseComplete(), fakepg.BindComplete(), fakepg.NoData(),
+				fakepg.CommandComplete("UPDATE 3"), fakepg.ReadyForQuery('I')), sp)
+			equalKinds(t, evs, "ParseComplete", "BindComplete", "Complete:UPDATE 3", "ZI")
+		})
+	}
+}

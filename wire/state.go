@@ -157,6 +157,8 @@ func (c *Client) handle(tag byte, body []byte) Event {
 		return c.handlePrepare(h, tag, body)
 	case opBindExecute:
 		return c.handleBindExecute(h, tag, body)
+	case opExecuteUnnamed:
+		return c.handleExecuteUnnamed(h, tag, body)
 	case opCloseStatement:
 		switch tag {
 		case TagCloseComplete:
@@ -400,6 +402,54 @@ func (c *Client) handleBindExecute(h *op, tag byte, body []byte) Event {
 			c.release()
 		}
 		return ev
+	case tag == TagReadyForQuery && h.state == StateMultiQueryReceivedCommandComplete:
+		return c.readyForQuery(body)
+	}
+	return c.unexpected(tag, "")
+}
+
+func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
+	switch {
+	case tag == TagParseComplete && h.state == StateMultiQuerySentParseDescribe:
+		if err := decodeEmpty(body, "ParseComplete"); err != nil {
+			return c.fail(err)
+		}
+		h.state = StateMultiQueryReceivedParseComplete
+		return &ParseComplete{}
+	case tag == TagBindComplete && h.state == StateMultiQueryReceivedParseComplete:
+		if err := decodeEmpty(body, "BindComplete"); err != nil {
+			return c.fail(err)
+		}
+		h.state = StateMultiQuerySentBind // waiting for the portal's description
+		return &c.bc
+	case tag == TagRowDescription && h.state == StateMultiQuerySentBind:
+		rd, err := decodeRowDescription(body)
+		if err != nil {
+			return c.fail(err)
+		}
+		h.rows = rd
+		h.state = StateMultiQueryReadingDataRows
+		return rd
+	case tag == TagNoData && h.state == StateMultiQuerySentBind:
+		if err := decodeEmpty(body, "NoData"); err != nil {
+			return c.fail(err)
+		}
+		h.state = StateMultiQueryReadingDataRows
+		return nil
+	case tag == TagDataRow && h.state == StateMultiQueryReadingDataRows && h.rows != nil:
+		return c.dataRowEvent(h.rows, body)
+	case (tag == TagCommandComplete || tag == TagEmptyQueryResponse) && h.state == StateMultiQueryReadingDataRows:
+		h.state = StateMultiQueryReceivedCommandComplete
+		if tag == TagEmptyQueryResponse {
+			if err := decodeEmpty(body, "EmptyQueryResponse"); err != nil {
+				return c.fail(err)
+			}
+			return &EmptyQueryResponse{}
+		}
+		if err := decodeCommandComplete(body, &c.cc); err != nil {
+			return c.fail(err)
+		}
+		return &c.cc
 	case tag == TagReadyForQuery && h.state == StateMultiQueryReceivedCommandComplete:
 		return c.readyForQuery(body)
 	}

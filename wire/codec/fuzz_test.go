@@ -23,6 +23,9 @@ func fuzzDecode(t *testing.T, r *codec.Registry, oids []uint32, sel uint16, form
 	if scanErr != nil {
 		t.Fatalf("%s: DecodeValue succeeded but Scan into *string failed: %v", r.TypeName(oid), scanErr)
 	}
+	if oid == codec.OIDRecord || oid == codec.OIDRecordArray {
+		return // records re-encode as text, where field types are lost by design
+	}
 	c, _ := r.Lookup(oid)
 	if format == codec.TextFormat {
 		text, err := c.AppendText(nil, v, opts)

@@ -52,7 +52,9 @@ func (c *rangeCodec) decodeBinary(src []byte, opts *Options) (any, error) {
 	if len(src) < 1 {
 		return nil, invalid(c.name, "empty binary value")
 	}
-	flags := src[0]
+	// Like range_recv: bits beyond the five defined ones are ignored, and an
+	// unbounded side is never inclusive.
+	flags := src[0] & (rangeEmpty | rangeLBInc | rangeUBInc | rangeLBInf | rangeUBInf)
 	src = src[1:]
 	var r Range
 	if flags&rangeEmpty != 0 {
@@ -65,6 +67,8 @@ func (c *rangeCodec) decodeBinary(src []byte, opts *Options) (any, error) {
 	r.UpperInclusive = flags&rangeUBInc != 0
 	r.LowerUnbounded = flags&rangeLBInf != 0
 	r.UpperUnbounded = flags&rangeUBInf != 0
+	r.LowerInclusive = r.LowerInclusive && !r.LowerUnbounded
+	r.UpperInclusive = r.UpperInclusive && !r.UpperUnbounded
 	bound := func(dst *any) error {
 		if len(src) < 4 {
 			return invalid(c.name, "truncated bound")

@@ -483,6 +483,7 @@ func parseTimestampText(src []byte, tz bool) (time.Time, InfinityModifier, error
 	if bc {
 		y = 1 - y
 	}
+	ns = (ns + 500) / 1000 * 1000 // the server keeps microseconds, rounding
 	t := time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
 	if off != 0 {
 		t = t.Add(-time.Duration(off) * time.Second)
@@ -497,7 +498,7 @@ func parseDateText(b []byte) (y, m, d int, rest []byte, ok bool) {
 		y = y*10 + int(b[i]-'0')
 		i++
 	}
-	if i < 4 || len(b) < i+6 || b[i] != '-' || b[i+3] != '-' {
+	if i < 4 || y == 0 || len(b) < i+6 || b[i] != '-' || b[i+3] != '-' {
 		return 0, 0, 0, nil, false
 	}
 	m, ok1 := two(b[i+1:])
