@@ -82,6 +82,10 @@ type Config struct {
 	// the mode for PgBouncer in transaction mode. Results come in text.
 	UnnamedStatements bool
 
+	// DisableChannelBinding keeps SCRAM-SHA-256-PLUS from being used even
+	// over TLS (libpq's channel_binding=disable).
+	DisableChannelBinding bool
+
 	// OnNotification and OnNotice, when set, are called from the loop
 	// goroutine; they must not block.
 	OnNotification func(*wire.NotificationResponse)
@@ -372,6 +376,11 @@ type Command struct {
 	// the error that ended it.
 	Result futures.Future[Completion]
 
+	// OnDone, when set, is called once from the loop goroutine (or from
+	// Do, when the command could not be queued) with what Result receives,
+	// just before Result is resolved. It must not block.
+	OnDone func(Completion, error)
+
 	ctx       context.Context
 	stopWatch func() bool
 	// Owned by the loop.
@@ -407,6 +416,11 @@ func (c *Command) watch(a *Actor) {
 	})
 }
 
+// Fail answers a command that was never sent with err, exactly as the
+// actor would: OnDescribe, Rows, OnDone and Result all learn it. For use by
+// callers that decide not to send a command after all.
+func (c *Command) Fail(err error) { c.fail(err) }
+
 // fail answers the caller with err (once).
 func (c *Command) fail(err error) {
 	if c.OnDescribe != nil && !c.described {
@@ -416,5 +430,16 @@ func (c *Command) fail(err error) {
 	if c.Rows != nil {
 		c.Rows.Finish(err)
 	}
-	c.Result.Resolve(Completion{}, err)
+	c.done(Completion{}, err)
+}
+
+// done resolves Result, telling OnDone first.
+func (c *Command) done(comp Completion, err error) {
+	if _, _, ok := c.Result.Result(); ok {
+		return
+	}
+	if c.OnDone != nil {
+		c.OnDone(comp, err)
+	}
+	c.Result.Resolve(comp, err)
 }

@@ -220,7 +220,7 @@ func (l *loop) resolve(c *Command) {
 	if c.Rows != nil {
 		c.Rows.Finish(nil)
 	}
-	c.Result.Resolve(c.completion, nil)
+	c.done(c.completion, nil)
 	l.stopWatching(c)
 }
 

@@ -63,7 +63,7 @@ func startup(ctx context.Context, conn net.Conn, cfg *Config) (net.Conn, *wire.C
 			stop()
 			stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 			state := tconn.ConnectionState()
-			if cb, err := scram.NewTLSServerEndpointBinding(&state); err == nil {
+			if cb, err := scram.NewTLSServerEndpointBinding(&state); err == nil && !cfg.DisableChannelBinding {
 				wcfg.ChannelBinding = cb.Data
 			}
 		case cfg.TLSRequired:

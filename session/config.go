@@ -341,8 +341,11 @@ func isSpace(c byte) bool {
 // values optionally in single quotes, and backslash escaping the next byte
 // both inside and outside quotes.
 func (p *parser) parseKeywordValue(s string) error {
-	i := 0
+	i, afterQuote := 0, false
 	for {
+		if i < len(s) && isSpace(s[i]) {
+			afterQuote = false
+		}
 		for i < len(s) && isSpace(s[i]) {
 			i++
 		}
@@ -358,6 +361,12 @@ func (p *parser) parseKeywordValue(s string) error {
 			i++
 		}
 		if i == len(s) || s[i] != '=' {
+			if afterQuote {
+				// A "key" glued to a closing quote is almost always the
+				// rest of a value with an unescaped quote in it: perhaps a
+				// password, so it is not echoed.
+				return &ConfigError{Msg: `missing "=" after a quoted value (write a quote inside a value as \')`}
+			}
 			return p.keyError(key, `missing "=" after the key`)
 		}
 		if key == "" {
@@ -388,6 +397,7 @@ func (p *parser) parseKeywordValue(s string) error {
 			if !closed {
 				return p.keyError(key, "unterminated quoted value")
 			}
+			afterQuote = true
 		} else {
 			for i < len(s) && !isSpace(s[i]) {
 				if s[i] == '\\' {

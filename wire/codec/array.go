@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"time"
 )
 
 // maxArrayDims is PostgreSQL's MAXDIM; deeper input is refused before it
@@ -69,43 +70,9 @@ func (a *arrayCodec) Decode(format int16, src []byte, opts *Options) (any, error
 }
 
 func (a *arrayCodec) decodeBinary(src []byte, opts *Options) ([]ArrayDimension, []any, error) {
-	if len(src) < 12 {
-		return nil, nil, invalid(a.name, "binary length %d", len(src))
-	}
-	ndim := int32(binary.BigEndian.Uint32(src))
-	flags := int32(binary.BigEndian.Uint32(src[4:]))
-	elemOID := binary.BigEndian.Uint32(src[8:])
-	if ndim < 0 || ndim > maxArrayDims || flags&^1 != 0 {
-		return nil, nil, invalid(a.name, "%d dimensions, flags %d", ndim, flags)
-	}
-	if elemOID != a.elem.OID() {
-		return nil, nil, invalid(a.name, "element type %d, want %d", elemOID, a.elem.OID())
-	}
-	src = src[12:]
-	if len(src) < 8*int(ndim) {
-		return nil, nil, invalid(a.name, "truncated dimensions")
-	}
-	dims := make([]ArrayDimension, ndim)
-	total := int64(1)
-	for i := range dims {
-		dims[i].Length = int32(binary.BigEndian.Uint32(src))
-		dims[i].LowerBound = int32(binary.BigEndian.Uint32(src[4:]))
-		src = src[8:]
-		if dims[i].Length < 0 || int64(dims[i].LowerBound)+int64(dims[i].Length) > math.MaxInt32+1 {
-			return nil, nil, invalid(a.name, "dimension %d", dims[i].Length)
-		}
-		total *= int64(dims[i].Length)
-		// Every element takes at least its 4-byte length, so a count
-		// beyond that is a lie; check before allocating for it.
-		if total > int64(len(src))/4 {
-			return nil, nil, invalid(a.name, "%d elements in %d bytes", total, len(src))
-		}
-	}
-	if ndim == 0 || total == 0 {
-		if len(src) != 0 {
-			return nil, nil, invalid(a.name, "trailing bytes")
-		}
-		return nil, nil, nil
+	dims, total, src, err := a.binaryHeader(src)
+	if err != nil || total == 0 {
+		return nil, nil, err
 	}
 	elems := make([]any, total)
 	for i := range elems {
@@ -131,6 +98,114 @@ func (a *arrayCodec) decodeBinary(src []byte, opts *Options) ([]ArrayDimension, 
 		return nil, nil, invalid(a.name, "trailing bytes")
 	}
 	return dims, elems, nil
+}
+
+// binaryHeader checks an array's header and returns its dimensions, the
+// element count (bounded by the bytes left) and the element bytes. An
+// empty array has no dimensions and a zero count.
+func (a *arrayCodec) binaryHeader(src []byte) ([]ArrayDimension, int, []byte, error) {
+	if len(src) < 12 {
+		return nil, 0, nil, invalid(a.name, "binary length %d", len(src))
+	}
+	ndim := int32(binary.BigEndian.Uint32(src))
+	flags := int32(binary.BigEndian.Uint32(src[4:]))
+	elemOID := binary.BigEndian.Uint32(src[8:])
+	if ndim < 0 || ndim > maxArrayDims || flags&^1 != 0 {
+		return nil, 0, nil, invalid(a.name, "%d dimensions, flags %d", ndim, flags)
+	}
+	if elemOID != a.elem.OID() {
+		return nil, 0, nil, invalid(a.name, "element type %d, want %d", elemOID, a.elem.OID())
+	}
+	src = src[12:]
+	if len(src) < 8*int(ndim) {
+		return nil, 0, nil, invalid(a.name, "truncated dimensions")
+	}
+	dims := make([]ArrayDimension, ndim)
+	total := int64(1)
+	for i := range dims {
+		dims[i].Length = int32(binary.BigEndian.Uint32(src))
+		dims[i].LowerBound = int32(binary.BigEndian.Uint32(src[4:]))
+		src = src[8:]
+		if dims[i].Length < 0 || int64(dims[i].LowerBound)+int64(dims[i].Length) > math.MaxInt32+1 {
+			return nil, 0, nil, invalid(a.name, "dimension %d", dims[i].Length)
+		}
+		total *= int64(dims[i].Length)
+		// Every element takes at least its 4-byte length, so a count
+		// beyond that is a lie; check before allocating for it.
+		if total > int64(len(src))/4 {
+			return nil, 0, nil, invalid(a.name, "%d elements in %d bytes", total, len(src))
+		}
+	}
+	if ndim == 0 || total == 0 {
+		if len(src) != 0 {
+			return nil, 0, nil, invalid(a.name, "trailing bytes")
+		}
+		return nil, 0, nil, nil
+	}
+	return dims, int(total), src, nil
+}
+
+// scanFast fills []T for the element types with a fast scanner (integers,
+// floats, bool, text, timestamps) straight from binary, without boxing
+// each element. Anything else (NULL elements, more dimensions) falls back
+// to the generic path, which also produces the errors.
+func (a *arrayCodec) scanFast(format int16, src []byte, dest any, opts *Options) (bool, error) {
+	fs, ok := a.elem.(fastScanner)
+	if !ok || format != BinaryFormat {
+		return false, nil
+	}
+	switch d := dest.(type) {
+	case *[]int64:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]int32:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]int16:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]int:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]float64:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]float32:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]bool:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]string:
+		return scanSliceFast(a, fs, src, d, opts)
+	case *[]time.Time:
+		return scanSliceFast(a, fs, src, d, opts)
+	}
+	return false, nil
+}
+
+func scanSliceFast[T any](a *arrayCodec, fs fastScanner, src []byte, d *[]T, opts *Options) (bool, error) {
+	dims, total, rest, err := a.binaryHeader(src)
+	if err != nil || len(dims) > 1 {
+		return false, nil
+	}
+	out := make([]T, total)
+	for i := range out {
+		if len(rest) < 4 {
+			return false, nil
+		}
+		n := int32(binary.BigEndian.Uint32(rest))
+		rest = rest[4:]
+		if n < 0 || int(n) > len(rest) {
+			return false, nil
+		}
+		handled, err := fs.scanFast(BinaryFormat, rest[:n:n], &out[i], opts)
+		if !handled {
+			return false, nil
+		}
+		if err != nil {
+			return true, &elementError{index: i, err: err}
+		}
+		rest = rest[n:]
+	}
+	if len(rest) != 0 {
+		return false, nil
+	}
+	*d = out
+	return true, nil
 }
 
 func (a *arrayCodec) decodeText(src []byte, opts *Options) ([]ArrayDimension, []any, error) {

@@ -78,7 +78,7 @@
 //
 // RewriteNamed rewrites "WHERE id = :id" to "WHERE id = $1" and returns the
 // values in order, leaving casts, literals, quoted identifiers, dollar
-// quotes and comments alone. A :name right after an identifier character
-// in an array slice (a[1:n]) is read as a parameter; write a[1: n] or use
-// $n there.
+// quotes and comments alone, and array slices such as a[lo:hi] (a colon
+// right after an identifier character or digit). A slice with an omitted
+// lower bound, a[:hi], reads as a parameter; write a[1:hi] there.
 package codec

@@ -71,12 +71,14 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 				i += 2
 				continue
 			}
-			if i+1 >= len(sql) || !isIdentStart(sql[i+1]) {
+			// After an identifier character the colon is part of an
+			// expression (arr[lo:hi]), and a $n there would merge with it.
+			if i+1 >= len(sql) || !isIdentStart(sql[i+1]) || i > 0 && isIdentChar(sql[i-1]) {
 				i++
 				continue
 			}
 			j := i + 1
-			for j < len(sql) && isIdentChar(sql[j]) && sql[j] != '$' {
+			for j < len(sql) && isIdentChar(sql[j]) {
 				j++
 			}
 			name := sql[i+1 : j]

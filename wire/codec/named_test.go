@@ -10,7 +10,7 @@ import (
 )
 
 func TestRewriteNamed(t *testing.T) {
-	args := map[string]any{"id": 1, "name": "x", "n2": 2, "ÿ": 3}
+	args := map[string]any{"id": 1, "name": "x", "n2": 2, "ÿ": 3, "a$b": 5}
 	tests := []struct {
 		sql, want string
 		args      []any
@@ -32,8 +32,11 @@ func TestRewriteNamed(t *testing.T) {
 		{"SELECT a$b, :id", "SELECT a$b, $1", []any{1}},
 		{"SELECT :ÿ", "SELECT $1", []any{3}},
 		{"SELECT arr[1:2], :id", "SELECT arr[1:2], $1", []any{1}},
+		{"SELECT arr[lo:hi], a:id, (:id)", "SELECT arr[lo:hi], a:id, ($1)", []any{1}},
+		{"SELECT $:id", "SELECT $:id", nil},
+		{"SELECT :a$b", "SELECT $1", []any{5}},
 		{"SELECT x := 1, :id", "SELECT x := 1, $1", []any{1}},
-		{"SELECT :id:", "SELECT $1:", []any{1}},
+		{"SELECT :id :", "SELECT $1 :", []any{1}},
 		{"SELECT 1", "SELECT 1", nil},
 		{"SELECT $1, ':x'", "SELECT $1, ':x'", nil},
 		{"SELECT 'unterminated :id", "SELECT 'unterminated :id", nil},

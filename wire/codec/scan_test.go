@@ -68,14 +68,16 @@ func TestScanConversions(t *testing.T) {
 	}
 	arr, _ := encodeOrFail(t, codec.OIDInt8Array, []any{int64(1), nil, int64(3)})
 	arr2d, _ := encodeOrFail(t, codec.OIDInt4Array, [][]int32{{1, 2}, {3, 4}})
+	arrBig, _ := encodeOrFail(t, codec.OIDInt8Array, []int64{1, 1 << 40})
+	textArr, _ := encodeOrFail(t, codec.OIDTextArray, []string{"a", ""})
 	ptrInt := func(v int64) *int64 { return &v }
 	tests := []struct {
 		name   string
 		oid    uint32
 		format int16
 		src    []byte
-		dest   any  // pointer to a fresh destination
-		want   any  // what *dest holds afterwards
+		dest   any   // pointer to a fresh destination
+		want   any   // what *dest holds afterwards
 		err    error // wrapped cause, nil for success
 	}{
 		{"int8 into int64", codec.OIDInt8, codec.BinaryFormat, be64(-5), new(int64), int64(-5), nil},
@@ -118,6 +120,9 @@ func TestScanConversions(t *testing.T) {
 		{"int8[] into []*int64", codec.OIDInt8Array, codec.BinaryFormat, arr, new([]*int64), []*int64{ptrInt(1), nil, ptrInt(3)}, nil},
 		{"int8[] into []sql.NullInt64", codec.OIDInt8Array, codec.BinaryFormat, arr, new([]sql.NullInt64), []sql.NullInt64{{Int64: 1, Valid: true}, {}, {Int64: 3, Valid: true}}, nil},
 		{"int8[] with NULL into []int64", codec.OIDInt8Array, codec.BinaryFormat, arr, new([]int64), nil, codec.ErrNull},
+		{"int8[] into []int16 overflow", codec.OIDInt8Array, codec.BinaryFormat, arrBig, new([]int16), nil, codec.ErrOverflow},
+		{"int8[] into []int32", codec.OIDInt8Array, codec.BinaryFormat, arrBig[:len(arrBig)-12], new([]int32), nil, codec.ErrInvalid},
+		{"text[] into []string", codec.OIDTextArray, codec.BinaryFormat, textArr, new([]string), []string{"a", ""}, nil},
 		{"int4[][] into [][]int16", codec.OIDInt4Array, codec.BinaryFormat, arr2d, new([][]int16), [][]int16{{1, 2}, {3, 4}}, nil},
 		{"int4[][] into []int32", codec.OIDInt4Array, codec.BinaryFormat, arr2d, new([]int32), nil, codec.ErrMismatch},
 		{"text array into []string", codec.OIDTextArray, codec.TextFormat, []byte(`{a,"b c"}`), new([]string), []string{"a", "b c"}, nil},
@@ -287,5 +292,32 @@ func TestScanDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("int8 text: %v allocations per scan", allocs)
+	}
+}
+
+// TestConcurrentUse scans from many goroutines while a type is registered,
+// for the race detector.
+func TestConcurrentUse(t *testing.T) {
+	r := codec.NewRegistry()
+	src := be64(7)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 1000 {
+				var v int64
+				if err := r.Scan(codec.OIDInt8, codec.BinaryFormat, src, &v, nil); err != nil || v != 7 {
+					t.Error(v, err)
+					return
+				}
+				r.ParamOID([]int64{1})
+			}
+		}()
+	}
+	for i := range 50 {
+		r.Register(codec.NewTextCodec(uint32(600000+i), "custom"))
+	}
+	for range 4 {
+		<-done
 	}
 }

@@ -121,7 +121,7 @@ func newTextCodec(oid uint32, name string, binaryStrings bool) Codec {
 	}
 	return &builtin{
 		encodeBinary: encBin,
-		oid: oid, name: name, goType: goType,
+		oid:          oid, name: name, goType: goType,
 		decodeBinary: func(src []byte, _ *Options) (any, error) { return string(src), nil },
 		decodeText:   func(src []byte, _ *Options) (any, error) { return string(src), nil },
 		appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {

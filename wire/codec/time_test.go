@@ -21,7 +21,7 @@ func TestTimestampText(t *testing.T) {
 		{codec.OIDTimestamptz, "2000-01-01 00:00:00-09:30", time.Date(2000, 1, 1, 9, 30, 0, 0, time.UTC)},
 		{codec.OIDTimestamptz, "0001-01-01 00:00:00+00 BC", time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{codec.OIDTimestamp, "294276-12-31 23:59:59.999999", time.Date(294276, 12, 31, 23, 59, 59, 999999000, time.UTC)},
-		{codec.OIDTimestamp, "2000-01-01 00:00:00.1234567", time.Date(2000, 1, 1, 0, 0, 0, 123456700, time.UTC)},
+		{codec.OIDTimestamp, "2000-01-01 00:00:00.1234567", time.Date(2000, 1, 1, 0, 0, 0, 123457000, time.UTC)},
 		{codec.OIDDate, "2000-02-30", time.Date(2000, 3, 1, 0, 0, 0, 0, time.UTC)},
 		{codec.OIDTime, "23:59:60", codec.Time{Microseconds: 86400e6}},
 		{codec.OIDTimetz, "00:00:00-15:59:59", codec.TimeTZ{Offset: -(15*3600 + 59*60 + 59)}},

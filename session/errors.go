@@ -1,0 +1,55 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/wire"
+)
+
+// PgError is an error the server reported (an ErrorResponse), with every
+// field PostgreSQL sends and SQLState().
+type PgError = wire.ErrorOrNoticeResponse
+
+// Errors to test with errors.Is.
+var (
+	// ErrClosed is wrapped by errors caused by a closed or dead connection
+	// (or a closed pool).
+	ErrClosed = actor.ErrClosed
+	// ErrTxClosed is returned by a Tx used after Commit or Rollback.
+	ErrTxClosed = errors.New("pgactor: transaction already committed or rolled back")
+	// ErrTxCommitRollback is returned by Commit when the server rolled the
+	// transaction back instead (it had failed earlier).
+	ErrTxCommitRollback = errors.New("pgactor: commit unexpectedly resulted in rollback")
+	// ErrCommitOutcomeUnknown is returned by Commit when the connection was
+	// lost after COMMIT was sent: the transaction may or may not have
+	// committed. It is never retried.
+	ErrCommitOutcomeUnknown = errors.New("pgactor: connection lost during COMMIT; outcome unknown")
+	// ErrNoRows is returned by Row.Scan and CollectOne when there is no row.
+	ErrNoRows = errors.New("pgactor: no rows in result set")
+	// ErrTooManyRows is returned by CollectExactlyOne when there is more
+	// than one row.
+	ErrTooManyRows = errors.New("pgactor: more than one row in result set")
+	// ErrPoolClosed is returned by a closed pool.
+	ErrPoolClosed = fmt.Errorf("pgactor: pool closed: %w", actor.ErrClosed)
+)
+
+// SafeToRetry reports whether err means the command never reached the
+// server, so running it again cannot run it twice.
+func SafeToRetry(err error) bool {
+	return actor.SafeToRetry(err)
+}
+
+// wrapCtx makes a context error recognizable with errors.Is against both
+// the context's own error and ErrCanceled-style conditions.
+func wrapCtx(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	}
+	return err
+}

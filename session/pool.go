@@ -1,0 +1,489 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/puddle/v2"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/futures"
+)
+
+// PoolOptions configure a pool. Zero values take the connection string's
+// pool_* settings (or their defaults).
+type PoolOptions struct {
+	Options
+
+	MaxConns, MinConns    int
+	MaxConnLifetime       time.Duration
+	MaxConnLifetimeJitter time.Duration
+	MaxConnIdleTime       time.Duration
+	HealthCheckPeriod     time.Duration
+}
+
+// Pool is a set of connections shared by any number of goroutines.
+//
+// Query, Exec and QueryRow are multiplexed: each command goes to the live
+// connection with the least work queued that no transaction has pinned, and
+// is pipelined there behind whatever else that connection is doing; the
+// caller holds no connection while waiting for its answer. When every
+// connection is busy and there are fewer than MaxConns, the pool opens
+// another. Begin and Acquire pin a connection until Commit, Rollback or
+// Release; nothing else is routed to it meanwhile.
+//
+// Because multiplexed commands share connections, session state set by one
+// of them (SET, temporary tables, advisory locks, LISTEN) is visible to
+// whichever commands land on the same connection later, and invisible to
+// the rest. Use Acquire (or a transaction) for anything that depends on
+// session state.
+//
+// puddle owns each connection's life: creation, idle and lifetime limits,
+// health checks, and destruction on Close, which waits until every
+// connection's goroutines have exited.
+type Pool struct {
+	common
+	cfg  *Config
+	opts PoolOptions
+	p    *puddle.Pool[*conn]
+
+	mu    sync.Mutex              // guards changes to conns
+	conns atomic.Pointer[[]*conn] // the live connections, copy on write
+	grows atomic.Int32            // connections being opened in the background
+
+	closed atomic.Bool
+	ctx    context.Context // canceled by Close, for the pool's own work
+	cancel context.CancelFunc
+	stop   chan struct{}
+	reap   chan struct{}
+	wg     sync.WaitGroup
+
+	routed      atomic.Int64
+	acquireWait atomic.Int64 // nanoseconds callers spent waiting in Begin/Acquire
+}
+
+// NewPool parses dsn and opens a pool (and its MinConns connections).
+func NewPool(ctx context.Context, dsn string, opts *PoolOptions) (*Pool, error) {
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return NewPoolConfig(ctx, cfg, opts)
+}
+
+// NewPoolConfig opens a pool from a parsed configuration.
+func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, error) {
+	p := &Pool{cfg: cfg, stop: make(chan struct{}), reap: make(chan struct{}, 1)}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	if opts != nil {
+		p.opts = *opts
+	}
+	o := &p.opts
+	if o.MaxConns <= 0 {
+		o.MaxConns = cfg.PoolMaxConns
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 4
+	}
+	if o.MinConns <= 0 {
+		o.MinConns = cfg.PoolMinConns
+	}
+	if o.MinConns > o.MaxConns {
+		o.MinConns = o.MaxConns
+	}
+	if o.MaxConnLifetime == 0 {
+		o.MaxConnLifetime = cfg.PoolMaxConnLifetime
+	}
+	if o.MaxConnIdleTime == 0 {
+		o.MaxConnIdleTime = cfg.PoolMaxConnIdleTime
+	}
+	if o.HealthCheckPeriod == 0 {
+		o.HealthCheckPeriod = cfg.PoolHealthCheckPeriod
+	}
+	p.common = newCommon(&o.Options)
+	p.retryRoute = true
+	empty := []*conn{}
+	p.conns.Store(&empty)
+	pp, err := puddle.NewPool(&puddle.Config[*conn]{
+		Constructor: p.construct,
+		Destructor:  p.destruct,
+		MaxSize:     int32(o.MaxConns),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.p = pp
+	for range o.MinConns {
+		if err := p.p.CreateResource(ctx); err != nil {
+			p.Close()
+			return nil, err
+		}
+	}
+	if o.HealthCheckPeriod > 0 {
+		p.wg.Add(1)
+		go p.healthLoop()
+	}
+	return p, nil
+}
+
+func (p *Pool) construct(ctx context.Context) (*conn, error) {
+	a, err := connectAny(ctx, p.cfg, &p.opts.Options)
+	if err != nil {
+		return nil, err
+	}
+	c := &conn{a: a, created: time.Now()}
+	if lt := p.opts.MaxConnLifetime; lt > 0 {
+		j := time.Duration(0)
+		if p.opts.MaxConnLifetimeJitter > 0 {
+			j = rand.N(p.opts.MaxConnLifetimeJitter)
+		}
+		c.expires = c.created.Add(lt + j)
+	}
+	c.lastUsed.Store(time.Now().UnixNano())
+	if p.opts.AfterConnect != nil {
+		s := &Session{c: c, cfg: p.cfg, common: p.common}
+		s.retryRoute = false
+		if err := p.opts.AfterConnect(ctx, s); err != nil {
+			a.Close(ctx)
+			return nil, err
+		}
+	}
+	p.mu.Lock()
+	list := append(append([]*conn(nil), *p.conns.Load()...), c)
+	p.conns.Store(&list)
+	p.mu.Unlock()
+	return c, nil
+}
+
+func (p *Pool) destruct(c *conn) {
+	p.forget(c)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c.a.Close(ctx) // waits for the commands on it, then for its goroutines
+}
+
+// forget takes c out of routing.
+func (p *Pool) forget(c *conn) {
+	c.retiring.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := *p.conns.Load()
+	list := make([]*conn, 0, len(old))
+	for _, x := range old {
+		if x != c {
+			list = append(list, x)
+		}
+	}
+	p.conns.Store(&list)
+}
+
+// pick routes one multiplexed command.
+func (p *Pool) pick(ctx context.Context) (*conn, func(), error) {
+	for {
+		if p.closed.Load() {
+			return nil, nil, ErrPoolClosed
+		}
+		list := *p.conns.Load()
+		var best *conn
+		bestLoad := 0
+		sawDead := false
+		for _, c := range list {
+			if c.pinned.Load() || c.retiring.Load() {
+				continue
+			}
+			if !c.a.Alive() {
+				sawDead = true
+				continue
+			}
+			load := c.a.InFlight() + c.a.Queued()
+			if best == nil || load < bestLoad {
+				best, bestLoad = c, load
+				if load == 0 {
+					break
+				}
+			}
+		}
+		if sawDead {
+			p.kickReaper()
+		}
+		open := len(list) + int(p.grows.Load())
+		if best != nil {
+			if bestLoad > 0 && open < p.opts.MaxConns {
+				p.grow()
+			}
+			best.lastUsed.Store(time.Now().UnixNano())
+			p.routed.Add(1)
+			return best, nil, nil
+		}
+		if open < p.opts.MaxConns {
+			if err := p.p.CreateResource(ctx); err != nil && !errors.Is(err, puddle.ErrNotAvailable) {
+				return nil, nil, err
+			}
+			continue
+		}
+		// Every connection is pinned: wait for one to come back.
+		res, err := p.acquire(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Value(), res.Release, nil
+	}
+}
+
+// grow opens one more connection in the background.
+func (p *Pool) grow() {
+	if !p.grows.CompareAndSwap(0, 1) {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer p.grows.Store(0)
+		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+		defer cancel()
+		if err := p.p.CreateResource(ctx); err != nil && p.logger != nil && !p.closed.Load() {
+			p.logger.Warn("pgactor: pool could not open a connection", "err", err)
+		}
+	}()
+}
+
+// acquire takes a connection exclusively, skipping dead ones.
+func (p *Pool) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
+	start := time.Now()
+	for {
+		res, err := p.p.Acquire(ctx)
+		if err != nil {
+			if errors.Is(err, puddle.ErrClosedPool) {
+				err = ErrPoolClosed
+			}
+			p.traceAcquire(ctx, start, err)
+			return nil, wrapCtx(ctx, err)
+		}
+		if c := res.Value(); !c.a.Alive() || c.retiring.Load() {
+			res.Destroy()
+			continue
+		}
+		p.acquireWait.Add(int64(time.Since(start)))
+		p.traceAcquire(ctx, start, nil)
+		return res, nil
+	}
+}
+
+func (p *Pool) traceAcquire(ctx context.Context, start time.Time, err error) {
+	if p.tracer != nil {
+		p.tracer.PoolAcquire(ctx, time.Since(start), err)
+	}
+}
+
+// release gives a pinned connection back, or retires it when it died or was
+// left inside a transaction.
+func (p *Pool) release(res *puddle.Resource[*conn]) {
+	c := res.Value()
+	c.pinned.Store(false)
+	if !c.a.Alive() || c.a.TxStatus() != 'I' {
+		p.forget(c)
+		res.Destroy()
+		return
+	}
+	res.Release()
+}
+
+// Query is a multiplexed Session.Query.
+func (p *Pool) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
+	return p.query(ctx, p, actor.CmdQuery, sql, args)
+}
+
+// SimpleQuery is a multiplexed Session.SimpleQuery.
+func (p *Pool) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Rows] {
+	return p.query(ctx, p, actor.CmdSimple, sql, nil)
+}
+
+// QueryRow is a multiplexed Session.QueryRow.
+func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) *Row {
+	return &Row{fut: p.Query(ctx, sql, args...), ctx: ctx}
+}
+
+// Exec is a multiplexed Session.Exec.
+func (p *Pool) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
+	return p.exec(ctx, p, sql, args)
+}
+
+// Begin pins a connection and starts a transaction on it; Commit or
+// Rollback gives the connection back.
+func (p *Pool) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	res, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := res.Value()
+	c.pinned.Store(true)
+	tx, err := begin(ctx, &p.common, c, opts, func() { p.release(res) })
+	if err != nil {
+		p.release(res)
+		return nil, err
+	}
+	return tx, nil
+}
+
+// Conn is a connection taken from the pool with Acquire: only its holder
+// sends commands on it, until Release.
+type Conn struct {
+	p    *Pool
+	res  *puddle.Resource[*conn]
+	c    *conn
+	once sync.Once
+}
+
+// Acquire pins a connection for the caller's exclusive use (session state,
+// LISTEN, advisory locks). Release it when done.
+func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
+	res, err := p.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := res.Value()
+	c.pinned.Store(true)
+	return &Conn{p: p, res: res, c: c}, nil
+}
+
+func (c *Conn) pick(context.Context) (*conn, func(), error) { return c.c, nil, nil }
+
+// Query, SimpleQuery, QueryRow and Exec run on the acquired connection.
+func (c *Conn) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
+	return c.p.query(ctx, c, actor.CmdQuery, sql, args)
+}
+
+func (c *Conn) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Rows] {
+	return c.p.query(ctx, c, actor.CmdSimple, sql, nil)
+}
+
+func (c *Conn) QueryRow(ctx context.Context, sql string, args ...any) *Row {
+	return &Row{fut: c.Query(ctx, sql, args...), ctx: ctx}
+}
+
+func (c *Conn) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
+	return c.p.exec(ctx, c, sql, args)
+}
+
+// Begin starts a transaction on the acquired connection.
+func (c *Conn) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	return begin(ctx, &c.p.common, c.c, opts, nil)
+}
+
+// BackendPID returns the server process of the connection.
+func (c *Conn) BackendPID() uint32 { return c.c.a.BackendPID() }
+
+// Release gives the connection back to the pool (once).
+func (c *Conn) Release() {
+	c.once.Do(func() { c.p.release(c.res) })
+}
+
+// Stats describe a pool at one moment.
+type Stats struct {
+	TotalConns    int
+	IdleConns     int // alive, unpinned, nothing in flight
+	PinnedConns   int
+	InFlight      int // commands on the wire, over all connections
+	Queued        int // commands waiting in connection mailboxes
+	Routed        int64
+	AcquireCount  int64
+	AcquireWait   time.Duration
+	EmptyAcquires int64 // acquires that had to wait for a connection
+}
+
+// Stats returns current statistics.
+func (p *Pool) Stats() Stats {
+	var s Stats
+	for _, c := range *p.conns.Load() {
+		s.TotalConns++
+		inflight, queued := c.a.InFlight(), c.a.Queued()
+		s.InFlight += inflight
+		s.Queued += queued
+		switch {
+		case c.pinned.Load():
+			s.PinnedConns++
+		case inflight == 0 && queued == 0 && c.a.Alive():
+			s.IdleConns++
+		}
+	}
+	st := p.p.Stat()
+	s.Routed = p.routed.Load()
+	s.AcquireCount = st.AcquireCount()
+	s.AcquireWait = time.Duration(p.acquireWait.Load())
+	s.EmptyAcquires = st.EmptyAcquireCount()
+	return s
+}
+
+func (p *Pool) kickReaper() {
+	select {
+	case p.reap <- struct{}{}:
+	default:
+	}
+}
+
+// healthLoop retires dead, expired and idle connections and keeps MinConns.
+func (p *Pool) healthLoop() {
+	defer p.wg.Done()
+	t := time.NewTicker(p.opts.HealthCheckPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		case <-p.reap:
+		}
+		p.checkHealth()
+	}
+}
+
+func (p *Pool) checkHealth() {
+	now := time.Now()
+	total := len(*p.conns.Load())
+	for _, res := range p.p.AcquireAllIdle() {
+		c := res.Value()
+		idle := c.a.InFlight() == 0 && c.a.Queued() == 0
+		idleFor := now.Sub(time.Unix(0, c.lastUsed.Load()))
+		switch {
+		case !c.a.Alive():
+			p.forget(c)
+			res.Destroy()
+			total--
+		case !c.expires.IsZero() && now.After(c.expires):
+			p.forget(c)
+			res.Destroy()
+			total--
+		case p.opts.MaxConnIdleTime > 0 && idle && idleFor > p.opts.MaxConnIdleTime && total > p.opts.MinConns:
+			p.forget(c)
+			res.Destroy()
+			total--
+		default:
+			res.ReleaseUnused()
+		}
+	}
+	for total < p.opts.MinConns && !p.closed.Load() {
+		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+		err := p.p.CreateResource(ctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		total++
+	}
+}
+
+// Close stops routing, waits for commands in flight, closes every
+// connection and returns once all their goroutines have exited.
+func (p *Pool) Close() {
+	if !p.closed.CompareAndSwap(false, true) {
+		return
+	}
+	close(p.stop)
+	p.cancel()
+	p.wg.Wait()
+	p.p.Close()
+}

@@ -1,0 +1,258 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
+)
+
+// CommandTag is what the server said about a finished command, such as
+// "INSERT 0 3" or "SELECT 10".
+type CommandTag struct {
+	tag  string
+	rows int64
+}
+
+// String returns the tag as the server sent it.
+func (t CommandTag) String() string { return t.tag }
+
+// RowsAffected returns the row count the tag carries.
+func (t CommandTag) RowsAffected() int64 { return t.rows }
+
+// Insert, Update, Delete and Select report the kind of command.
+func (t CommandTag) Insert() bool { return strings.HasPrefix(t.tag, "INSERT") }
+func (t CommandTag) Update() bool { return strings.HasPrefix(t.tag, "UPDATE") }
+func (t CommandTag) Delete() bool { return strings.HasPrefix(t.tag, "DELETE") }
+func (t CommandTag) Select() bool { return strings.HasPrefix(t.tag, "SELECT") }
+
+func tagOf(c actor.Completion) CommandTag { return CommandTag{tag: c.Tag, rows: c.Rows} }
+
+// Rows is the result of a query, read row by row in the caller's goroutine.
+// Rows arrive from the connection in batches; decoding (Scan, Values)
+// happens here, not on the connection. A Rows is used by one goroutine.
+// Always Close it (or read it to the end), or the rest of the result is
+// discarded when the connection gets to it.
+type Rows struct {
+	ctx  context.Context
+	cmd  *actor.Command
+	cols *wire.RowDescription
+	reg  *codec.Registry
+	opts codec.Options
+
+	batch []actor.RawRow
+	i     int
+	vals  [][]byte
+	cur   *wire.RowDescription // the description the current row follows
+	err   error
+	done  bool
+	tag   CommandTag
+}
+
+func newRows(ctx context.Context, cmd *actor.Command, cols *wire.RowDescription, reg *codec.Registry, opts codec.Options) *Rows {
+	return &Rows{ctx: ctx, cmd: cmd, cols: cols, reg: reg, opts: opts}
+}
+
+// Columns describes the result columns (nil for a command without rows).
+func (r *Rows) Columns() []wire.FieldDescription {
+	if r.cols == nil {
+		return nil
+	}
+	return r.cols.Fields
+}
+
+// Next advances to the next row, reporting false at the end or on error
+// (see Err).
+func (r *Rows) Next() bool {
+	if r.done {
+		return false
+	}
+	for r.i >= len(r.batch) {
+		if r.batch != nil {
+			r.cmd.Rows.Recycle(r.batch)
+			r.batch = nil
+		}
+		if r.cmd.Rows == nil {
+			r.finish()
+			return false
+		}
+		b, ok := r.cmd.Rows.Next(r.ctx)
+		if !ok {
+			r.finish()
+			return false
+		}
+		r.batch, r.i = b, 0
+	}
+	row := r.batch[r.i]
+	r.i++
+	vals, err := wire.ParseDataRow(row.Data, r.vals)
+	if err != nil {
+		r.err = err
+		r.Close()
+		return false
+	}
+	r.vals, r.cur = vals, row.Columns
+	return true
+}
+
+// finish records how the result ended.
+func (r *Rows) finish() {
+	r.done = true
+	comp, err := r.cmd.Result.Await(r.ctx)
+	if err == nil && r.cmd.Rows != nil {
+		err = r.cmd.Rows.Err()
+	}
+	if err != nil {
+		if r.err == nil {
+			r.err = wrapCtx(r.ctx, err)
+		}
+		return
+	}
+	r.tag = tagOf(comp)
+}
+
+// Scan decodes the current row into dest, one destination per column:
+// pointers to Go values, **T for nullable values, *any, sql.Scanner, or a
+// codec.Decoder. nil skips a column.
+func (r *Rows) Scan(dest ...any) error {
+	if r.cur == nil || r.done {
+		return errors.New("pgactor: Scan called without a current row (call Next first)")
+	}
+	if len(dest) != len(r.vals) {
+		return fmt.Errorf("pgactor: Scan: %d destinations for %d columns", len(dest), len(r.vals))
+	}
+	for i, d := range dest {
+		if d == nil {
+			continue
+		}
+		f := &r.cur.Fields[i]
+		if err := r.reg.Scan(f.TypeOID, f.Format, r.vals[i], d, &r.opts); err != nil {
+			return &wire.ColumnError{Column: f.Name, Index: i, Err: err}
+		}
+	}
+	return nil
+}
+
+// Values decodes the current row into its natural Go values.
+func (r *Rows) Values() ([]any, error) {
+	if r.cur == nil || r.done {
+		return nil, errors.New("pgactor: Values called without a current row")
+	}
+	out := make([]any, len(r.vals))
+	for i := range r.vals {
+		f := &r.cur.Fields[i]
+		v, err := r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
+		if err != nil {
+			return nil, &wire.ColumnError{Column: f.Name, Index: i, Err: err}
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// RawValues returns the current row's undecoded values; they stay valid
+// until the next call to Next.
+func (r *Rows) RawValues() [][]byte { return r.vals }
+
+// Err returns the error that ended the rows, if any.
+func (r *Rows) Err() error { return r.err }
+
+// CommandTag returns the tag once every row was read (or after Close).
+func (r *Rows) CommandTag() CommandTag { return r.tag }
+
+// Close stops reading: the connection discards the rest of the result. It
+// waits until the command ended and returns its error, if any.
+func (r *Rows) Close() error {
+	if !r.done {
+		if r.cmd.Rows != nil {
+			r.cmd.Rows.Cancel()
+		}
+		r.done = true
+		comp, err := r.cmd.Result.Await(r.ctx)
+		if err != nil && r.err == nil {
+			r.err = wrapCtx(r.ctx, err)
+		}
+		if err == nil {
+			r.tag = tagOf(comp)
+		}
+	}
+	if errors.Is(r.err, futures.ErrCanceled) {
+		return nil
+	}
+	return r.err
+}
+
+// All iterates over the rows: for row, err := range rows.All() { row.Scan(...) }.
+// The *Rows yielded is r itself, positioned on the row. The iteration ends
+// with a final (nil, err) when the result failed; breaking out closes r.
+func (r *Rows) All() iter.Seq2[*Rows, error] {
+	return func(yield func(*Rows, error) bool) {
+		defer r.Close()
+		for r.Next() {
+			if !yield(r, nil) {
+				return
+			}
+		}
+		if r.err != nil {
+			yield(nil, r.err)
+		}
+	}
+}
+
+// Chan delivers each row's decoded values on a channel, closed at the end;
+// Err reports the outcome afterwards. Rows still travel from the connection
+// in batches; the goroutine Chan starts decodes them. Cancel ctx to stop
+// early (the rows are then closed).
+func (r *Rows) Chan(ctx context.Context) <-chan []any {
+	out := make(chan []any, 64)
+	go func() {
+		defer close(out)
+		defer r.Close()
+		for r.Next() {
+			v, err := r.Values()
+			if err != nil {
+				r.err = err
+				return
+			}
+			select {
+			case out <- v:
+			case <-ctx.Done():
+				r.err = ctx.Err()
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// Row is the result of QueryRow: one row, read by Scan.
+type Row struct {
+	fut *futures.Future[*Rows]
+	ctx context.Context
+}
+
+// Scan reads the first row into dest and discards the rest; ErrNoRows when
+// there is none.
+func (r *Row) Scan(dest ...any) error {
+	rows, err := r.fut.Await(r.ctx)
+	if err != nil {
+		return wrapCtx(r.ctx, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if rows.Err() != nil {
+			return rows.Err()
+		}
+		return ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}

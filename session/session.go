@@ -1,0 +1,126 @@
+package session
+
+import (
+	"context"
+	"sync"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/wire/codec"
+)
+
+// Session is one connection. Every method may be called from any number of
+// goroutines at once: their commands are pipelined on the connection, each
+// in its own implicit transaction, and each caller gets its own answer.
+// Begin takes the connection for one transaction; other goroutines' commands
+// wait until it ends, so nothing strays into someone else's transaction.
+type Session struct {
+	common
+	c   *conn
+	cfg *Config
+
+	// gate keeps commands out of another goroutine's transaction: commands
+	// hold it shared while they are queued, Begin holds it exclusively
+	// until Commit or Rollback.
+	gate sync.RWMutex
+}
+
+// Connect parses dsn and opens a session.
+func Connect(ctx context.Context, dsn string) (*Session, error) {
+	cfg, err := ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return ConnectConfig(ctx, cfg, nil)
+}
+
+// ConnectConfig opens a session from a parsed configuration.
+func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, error) {
+	a, err := connectAny(ctx, cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := newSession(a, cfg, opts)
+	if opts != nil && opts.AfterConnect != nil {
+		if err := opts.AfterConnect(ctx, s); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func newSession(a *actor.Actor, cfg *Config, opts *Options) *Session {
+	s := &Session{c: &conn{a: a}, cfg: cfg}
+	s.common = newCommon(opts)
+	return s
+}
+
+func newCommon(opts *Options) common {
+	x := common{reg: codec.Default()}
+	if opts != nil {
+		x.tracer, x.logger, x.logQueries = opts.Tracer, opts.Logger, opts.LogQueries
+	}
+	return x
+}
+
+func (s *Session) pick(ctx context.Context) (*conn, func(), error) {
+	s.gate.RLock()
+	return s.c, s.gate.RUnlock, nil
+}
+
+// Query sends sql with args and returns at once; the future resolves when
+// the rows begin (or the query fails). Several Query calls in a row are
+// pipelined: they go out together and their answers come back in order.
+// A single Named or Struct argument fills :name placeholders.
+func (s *Session) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
+	return s.query(ctx, s, actor.CmdQuery, sql, args)
+}
+
+// SimpleQuery sends sql (one or more statements, no parameters) over the
+// simple protocol; values come back as text and decode all the same.
+func (s *Session) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Rows] {
+	return s.query(ctx, s, actor.CmdSimple, sql, nil)
+}
+
+// QueryRow sends sql and returns a Row to Scan; it blocks only in Scan.
+func (s *Session) QueryRow(ctx context.Context, sql string, args ...any) *Row {
+	return &Row{fut: s.Query(ctx, sql, args...), ctx: ctx}
+}
+
+// Exec sends sql with args, discarding any rows, and returns at once; the
+// future resolves with the command tag.
+func (s *Session) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
+	return s.exec(ctx, s, sql, args)
+}
+
+// Begin starts a transaction, which has the connection to itself until
+// Commit or Rollback; commands other goroutines send meanwhile wait.
+func (s *Session) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	s.gate.Lock()
+	tx, err := begin(ctx, &s.common, s.c, opts, s.gate.Unlock)
+	if err != nil {
+		s.gate.Unlock()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// Close waits for commands in flight, then closes the connection. If ctx
+// ends first the connection is cut and the remaining commands fail.
+func (s *Session) Close(ctx context.Context) error {
+	return s.c.a.Close(ctx)
+}
+
+// Alive reports whether the connection still works.
+func (s *Session) Alive() bool { return s.c.a.Alive() }
+
+// ServerParameter returns a parameter the server reported, such as
+// server_version or TimeZone.
+func (s *Session) ServerParameter(name string) string { return s.c.a.ServerParameter(name) }
+
+// BackendPID returns the server process of this session.
+func (s *Session) BackendPID() uint32 { return s.c.a.BackendPID() }
+
+// Config returns the configuration the session was opened with.
+func (s *Session) Config() *Config { return s.cfg }

@@ -1,0 +1,308 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
+)
+
+func dsn(t testing.TB, r pgtest.Role, extra ...string) string {
+	t.Helper()
+	cluster.RequireRole(t, r)
+	p := cluster.Params(r)
+	for i := 0; i+1 < len(extra); i += 2 {
+		p[extra[i]] = extra[i+1]
+	}
+	return pgtest.FormatKeyValue(p)
+}
+
+func connect(t testing.TB, d string) *session.Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := session.Connect(ctx, d)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+func newPool(t testing.TB, d string, opts *session.PoolOptions) *session.Pool {
+	t.Helper()
+	p, err := session.NewPool(context.Background(), d, opts)
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func TestQueryFuturesPipeline(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	a := s.Query(ctx, "SELECT $1::text, $2::int8", "hello", int64(42))
+	b := s.Query(ctx, "SELECT g FROM generate_series(1, 3) g")
+	rows, err := a.Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var str string
+	var n int64
+	if !rows.Next() {
+		t.Fatal(rows.Err())
+	}
+	if err := rows.Scan(&str, &n); err != nil || str != "hello" || n != 42 {
+		t.Fatalf("%q %d %v", str, n, err)
+	}
+	if rows.Next() {
+		t.Fatal("extra row")
+	}
+	if rows.Err() != nil || rows.CommandTag().String() != "SELECT 1" {
+		t.Fatalf("%v %v", rows.Err(), rows.CommandTag())
+	}
+	rows2, err := b.Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := session.CollectRows(rows2, session.RowTo[int32])
+	if err != nil || fmt.Sprint(got) != "[1 2 3]" {
+		t.Fatalf("%v %v", got, err)
+	}
+	if cols := rows2.Columns(); len(cols) != 1 || cols[0].Name != "g" {
+		t.Fatalf("columns %+v", cols)
+	}
+}
+
+func TestQueryRowAndErrors(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	var v int
+	if err := s.QueryRow(ctx, "SELECT 1 WHERE false").Scan(&v); !errors.Is(err, session.ErrNoRows) {
+		t.Fatalf("no rows: %v", err)
+	}
+	err := s.QueryRow(ctx, "SELECT * FROM missing_table").Scan(&v)
+	var pe *session.PgError
+	if !errors.As(err, &pe) || pe.SQLState() != "42P01" {
+		t.Fatalf("pg error: %v", err)
+	}
+	var small int16
+	err = s.QueryRow(ctx, "SELECT 100000::int4").Scan(&small)
+	if err == nil || !strings.Contains(err.Error(), "int4") {
+		t.Fatalf("overflow: %v", err)
+	}
+	var notNull int
+	if err := s.QueryRow(ctx, "SELECT NULL::int4").Scan(&notNull); err == nil {
+		t.Fatal("NULL into int accepted")
+	}
+	var nullable *int
+	if err := s.QueryRow(ctx, "SELECT NULL::int4").Scan(&nullable); err != nil || nullable != nil {
+		t.Fatalf("NULL into *int: %v", err)
+	}
+}
+
+func TestExecAndSimpleQuery(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	if _, err := s.Exec(ctx, "CREATE TEMP TABLE e (id int8, name text); CREATE INDEX ON e (id)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var futs []*futures.Future[session.CommandTag]
+	for i := range 100 {
+		futs = append(futs, s.Exec(ctx, "INSERT INTO e VALUES ($1, $2)", int64(i), fmt.Sprint("n", i)))
+	}
+	for _, f := range futs {
+		tag, err := f.Await(ctx)
+		if err != nil || tag.RowsAffected() != 1 || !tag.Insert() {
+			t.Fatalf("%v %v", tag, err)
+		}
+	}
+	rows, err := s.SimpleQuery(ctx, "SELECT count(*), max(name) FROM e").Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count int64
+	var max string
+	rows.Next()
+	if err := rows.Scan(&count, &max); err != nil || count != 100 || max != "n99" {
+		t.Fatalf("%d %q %v", count, max, err)
+	}
+	rows.Close()
+}
+
+func TestNamedParameters(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	var a string
+	var b int64
+	err := s.QueryRow(ctx, "SELECT :title::text || '::' || :title, :n::int8 + 1", session.Named{"title": "x", "n": int64(2)}).Scan(&a, &b)
+	if err != nil || a != "x::x" || b != 3 {
+		t.Fatalf("%q %d %v", a, b, err)
+	}
+	type args struct {
+		Title string `db:"title"`
+		N     int64
+	}
+	err = s.QueryRow(ctx, "SELECT :title::text, :n::int8", session.Struct(args{"y", 5})).Scan(&a, &b)
+	if err != nil || a != "y" || b != 5 {
+		t.Fatalf("%q %d %v", a, b, err)
+	}
+	if err := s.QueryRow(ctx, "SELECT :missing", session.Named{}).Scan(&a); err == nil {
+		t.Fatal("missing name accepted")
+	}
+}
+
+func TestRowsIteratorsAndStructs(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	type item struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	rows, _ := s.Query(ctx, "SELECT g::int8 AS id, 'item ' || g AS name FROM generate_series(1, 5) g").Await(ctx)
+	items, err := session.CollectRows(rows, session.RowToStructByName[item])
+	if err != nil || len(items) != 5 || items[4] != (item{5, "item 5"}) {
+		t.Fatalf("%v %v", items, err)
+	}
+	rows, _ = s.Query(ctx, "SELECT 7::int8, 'seven'").Await(ctx)
+	one, err := session.CollectOne(rows, session.RowToStructByPos[item])
+	if err != nil || one != (item{7, "seven"}) {
+		t.Fatalf("%v %v", one, err)
+	}
+	rows, _ = s.Query(ctx, "SELECT g FROM generate_series(1, 10) g").Await(ctx)
+	sum := int32(0)
+	for r, err := range rows.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int32
+		r.Scan(&v)
+		sum += v
+		if v == 4 {
+			break // closes the rows
+		}
+	}
+	if sum != 10 {
+		t.Fatalf("sum %d", sum)
+	}
+	rows, _ = s.Query(ctx, "SELECT g::int8, g::text FROM generate_series(1, 1000) g").Await(ctx)
+	n := 0
+	for vals := range rows.Chan(ctx) {
+		n++
+		if vals[0].(int64) != int64(n) || vals[1].(string) != fmt.Sprint(n) {
+			t.Fatalf("row %d: %v", n, vals)
+		}
+	}
+	if n != 1000 || rows.Err() != nil {
+		t.Fatalf("%d rows, %v", n, rows.Err())
+	}
+}
+
+func TestTransactions(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	s.Exec(ctx, "CREATE TEMP TABLE tx (v int)").Await(ctx)
+	tx, err := s.Begin(ctx, session.TxOptions{IsoLevel: "serializable"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// While the transaction is open, another goroutine's query waits.
+	outside := make(chan int64, 1)
+	go func() {
+		var n int64
+		s.QueryRow(ctx, "SELECT count(*) FROM tx").Scan(&n)
+		outside <- n
+	}()
+	var futs []*futures.Future[session.CommandTag]
+	for i := range 10 {
+		futs = append(futs, tx.Exec(ctx, "INSERT INTO tx VALUES ($1)", int32(i)))
+	}
+	for _, f := range futs {
+		if _, err := f.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var iso string
+	tx.QueryRow(ctx, "SHOW transaction_isolation").Scan(&iso)
+	if iso != "serializable" {
+		t.Fatalf("isolation %q", iso)
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.Exec(ctx, "INSERT INTO tx VALUES (100)").Await(ctx)
+	if err := sp.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-outside:
+		t.Fatalf("a query ran inside someone else's transaction (saw %d rows)", n)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-outside; n != 10 {
+		t.Fatalf("after commit: %d rows", n)
+	}
+	if err := tx.Rollback(ctx); !errors.Is(err, session.ErrTxClosed) {
+		t.Fatalf("rollback after commit: %v", err)
+	}
+
+	// A failed transaction's COMMIT comes back as ROLLBACK.
+	tx, _ = s.Begin(ctx, session.TxOptions{})
+	tx.Exec(ctx, "SELECT 1/0").Await(ctx)
+	if err := tx.Commit(ctx); !errors.Is(err, session.ErrTxCommitRollback) {
+		t.Fatalf("commit of failed tx: %v", err)
+	}
+	var n int64
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM tx").Scan(&n); err != nil || n != 10 {
+		t.Fatalf("%d %v", n, err)
+	}
+}
+
+func TestContextDeadline(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	var v int
+	err := s.QueryRow(ctx, "SELECT pg_sleep(10)::text::int").Scan(&v)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v", err)
+	}
+	if err := s.QueryRow(context.Background(), "SELECT 1").Scan(&v); err != nil || v != 1 {
+		t.Fatalf("after deadline: %v", err)
+	}
+}
+
+func TestManyGoroutinesOneSession(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for g := range 200 {
+		wg.Go(func() {
+			for i := range 20 {
+				var v int64
+				want := int64(g*1000 + i)
+				if err := s.QueryRow(ctx, "SELECT $1::int8", want).Scan(&v); err != nil || v != want {
+					bad.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if bad.Load() != 0 {
+		t.Fatalf("%d wrong answers", bad.Load())
+	}
+}
