@@ -399,6 +399,7 @@ func (p *parser) parseKeywordValue(s string) error {
 			}
 			afterQuote = true
 		} else {
+			afterQuote = false
 			for i < len(s) && !isSpace(s[i]) {
 				if s[i] == '\\' {
 					i++

@@ -567,6 +567,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"password=hunter2 ='x'", nil, "", `"=" without a key`},
 		{"passwordhunter2", nil, "", "key not shown"},
 		{"password hunter2", nil, "password", `missing "="`},
+		{"password='hunter2's secret' host=h", nil, "", `missing "=" after a quoted value`},
 		{"mysql://u:hunter2@h/db", nil, "", `unsupported URL scheme "mysql"`},
 		{"postgres://u:hunter%zz2@h/db", nil, "password", "invalid percent-encoding"},
 		{"postgres://u%zz:hunter2@h/db", nil, "user", "invalid percent-encoding"},

@@ -437,6 +437,9 @@ func (p *arrayTextParser) element() ([]byte, bool, error) {
 // Encode writes the array in binary when every element encodes in binary,
 // else in text.
 func (a *arrayCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
+	if out, ok := a.encodeSliceFast(buf, v); ok {
+		return out, BinaryFormat, nil
+	}
 	dims, elems, err := flattenArray(v)
 	if err != nil {
 		return buf, 0, err
@@ -698,4 +701,73 @@ var builtinArrays = []struct{ array, elem uint32 }{
 	{OIDNumrangeArray, OIDNumrange}, {OIDTsrangeArray, OIDTsrange},
 	{OIDTstzrangeArray, OIDTstzrange}, {OIDDaterangeArray, OIDDaterange},
 	{OIDInt8rangeArray, OIDInt8range},
+}
+
+// encodeSliceFast writes the common one-dimensional slices whose Go
+// element type is exactly the array's element type without boxing each
+// element; ok=false leaves everything else to the general path.
+func (a *arrayCodec) encodeSliceFast(buf []byte, v any) ([]byte, bool) {
+	be := binary.BigEndian
+	switch x := v.(type) {
+	case []int64:
+		if a.elem.OID() == OIDInt8 {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e int64) []byte { return be.AppendUint64(b, uint64(e)) }), true
+		}
+	case []int32:
+		if a.elem.OID() == OIDInt4 {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e int32) []byte { return be.AppendUint32(b, uint32(e)) }), true
+		}
+	case []int16:
+		if a.elem.OID() == OIDInt2 {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e int16) []byte { return be.AppendUint16(b, uint16(e)) }), true
+		}
+	case []float64:
+		if a.elem.OID() == OIDFloat8 {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e float64) []byte { return be.AppendUint64(b, math.Float64bits(e)) }), true
+		}
+	case []float32:
+		if a.elem.OID() == OIDFloat4 {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e float32) []byte { return be.AppendUint32(b, math.Float32bits(e)) }), true
+		}
+	case []bool:
+		if a.elem.OID() == OIDBool {
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e bool) []byte {
+				if e {
+					return append(b, 1)
+				}
+				return append(b, 0)
+			}), true
+		}
+	case []string:
+		switch a.elem.OID() {
+		case OIDText, OIDVarchar, OIDBpchar, OIDName:
+			for _, e := range x {
+				if len(e) > math.MaxInt32 {
+					return buf, false
+				}
+			}
+			return appendArrayOf(buf, a.elem.OID(), x, func(b []byte, e string) []byte { return append(b, e...) }), true
+		}
+	}
+	return buf, false
+}
+
+func appendArrayOf[T any](buf []byte, elemOID uint32, xs []T, appendElem func([]byte, T) []byte) []byte {
+	be := binary.BigEndian
+	if len(xs) == 0 {
+		buf = be.AppendUint64(buf, 0)
+		return be.AppendUint32(buf, elemOID)
+	}
+	buf = be.AppendUint32(buf, 1)
+	buf = be.AppendUint32(buf, 0)
+	buf = be.AppendUint32(buf, elemOID)
+	buf = be.AppendUint32(buf, uint32(len(xs)))
+	buf = be.AppendUint32(buf, 1)
+	for _, x := range xs {
+		at := len(buf)
+		buf = append(buf, 0, 0, 0, 0)
+		buf = appendElem(buf, x)
+		be.PutUint32(buf[at:], uint32(len(buf)-at-4))
+	}
+	return buf
 }

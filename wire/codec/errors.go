@@ -98,5 +98,5 @@ func mismatch(detail string) error {
 	return fmt.Errorf("%w: %s", ErrMismatch, detail)
 }
 
-// typeName names an OID for messages when no codec knows it.
+// unknownName names an OID for messages when no codec knows it.
 func unknownName(oid uint32) string { return "OID " + strconv.FormatUint(uint64(oid), 10) }

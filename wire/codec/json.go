@@ -22,11 +22,8 @@ func jsonCodec(oid uint32, name string, jsonb bool) Codec {
 		decodeText: func(src []byte, _ *Options) (any, error) {
 			return json.RawMessage(append(make([]byte, 0, len(src)), src...)), nil
 		},
-		encodeBinary: func(buf []byte, v any, _ *Options) ([]byte, bool, error) {
-			// Raw JSON goes out as text (the builtin passes strings and
-			// bytes through); other Go values are marshalled, in text too.
-			return buf, false, nil
-		},
+		// No binary encoder: raw JSON (strings, bytes, json.RawMessage) goes
+		// out as text, passed through; other Go values are marshalled.
 		appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
 			b, err := json.Marshal(v)
 			if err != nil {

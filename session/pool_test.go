@@ -1,0 +1,237 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
+)
+
+// TestPoolTenThousandGoroutines: 10,000 goroutines share a pool of 4.
+func TestPoolTenThousandGoroutines(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 4})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var bad, failed atomic.Int64
+	for g := range 10_000 {
+		wg.Go(func() {
+			var v int64
+			if err := p.QueryRow(ctx, "SELECT $1::int8", int64(g)).Scan(&v); err != nil {
+				failed.Add(1)
+			} else if v != int64(g) {
+				bad.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 || bad.Load() != 0 {
+		t.Fatalf("%d failed, %d wrong", failed.Load(), bad.Load())
+	}
+	if st := p.Stats(); st.TotalConns > 4 || st.TotalConns < 1 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestPoolRecoversFromTerminatedBackends(t *testing.T) {
+	if cluster.External {
+		t.Skip("needs pg_terminate_backend on the harness's own server")
+	}
+	p := newPool(t, dsn(t, pgtest.Trust, "application_name", "terminate_me"), &session.PoolOptions{MaxConns: 4, HealthCheckPeriod: 50 * time.Millisecond})
+	ctx := context.Background()
+	for i := range 50 {
+		p.Exec(ctx, "SELECT $1::int4", int32(i)).Await(ctx)
+	}
+	// Long commands in flight when the backends die.
+	var futs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			_, err := p.Exec(ctx, "SELECT pg_sleep(5)").Await(ctx)
+			mu.Lock()
+			futs = append(futs, err)
+			mu.Unlock()
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := cluster.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'terminate_me'"); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for _, err := range futs {
+		if !errors.Is(err, session.ErrClosed) {
+			t.Fatalf("in-flight command: %v", err)
+		}
+		var pe *session.PgError
+		if !errors.As(err, &pe) || pe.SQLState() != "57P01" {
+			t.Fatalf("cause: %v", err)
+		}
+	}
+	// The pool replaces the dead connections.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var v int
+		err := p.QueryRow(ctx, "SELECT 1").Scan(&v)
+		if err == nil && v == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pool did not recover: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestPoolPinnedTransactionsUnderLoad(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 4})
+	ctx := context.Background()
+	if _, err := p.Exec(ctx, "CREATE TABLE IF NOT EXISTS pinned (worker int, v int)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Exec(context.Background(), "DROP TABLE pinned").Await(context.Background()) })
+	stop := make(chan struct{})
+	var load sync.WaitGroup
+	var loadErr atomic.Value
+	for range 32 {
+		load.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var v int
+				if err := p.QueryRow(ctx, "SELECT 1").Scan(&v); err != nil {
+					loadErr.Store(err)
+					return
+				}
+			}
+		})
+	}
+	var txs sync.WaitGroup
+	for w := range 3 {
+		txs.Go(func() {
+			for round := range 10 {
+				tx, err := p.Begin(ctx, session.TxOptions{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				// Inside a pinned transaction we must see our own writes and
+				// nobody else's commands.
+				for i := range 5 {
+					tx.Exec(ctx, "INSERT INTO pinned VALUES ($1, $2)", int32(w), int32(round*10+i))
+				}
+				var n int64
+				if err := tx.QueryRow(ctx, "SELECT count(*) FROM pinned WHERE worker = $1 AND v >= $2", int32(w), int32(round*10)).Scan(&n); err != nil || n != 5 {
+					t.Errorf("worker %d round %d: %d %v", w, round, n, err)
+				}
+				if round%2 == 0 {
+					tx.Rollback(ctx)
+				} else if err := tx.Commit(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	txs.Wait()
+	close(stop)
+	load.Wait()
+	if err := loadErr.Load(); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	p.QueryRow(ctx, "SELECT count(*) FROM pinned").Scan(&n)
+	if n != 3*5*5 {
+		t.Fatalf("%d rows committed, want 75", n)
+	}
+}
+
+func TestPoolAcquire(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	ctx := context.Background()
+	c, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Exec(ctx, "SET application_name = 'mine'").Await(ctx)
+	var name string
+	c.QueryRow(ctx, "SHOW application_name").Scan(&name)
+	if name != "mine" {
+		t.Fatalf("%q", name)
+	}
+	for range 20 {
+		var pid uint32
+		p.QueryRow(ctx, "SELECT pg_backend_pid()::int8").Scan(new(int64))
+		_ = pid
+	}
+	if st := p.Stats(); st.PinnedConns != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	c.Release()
+	c.Release() // twice is harmless
+}
+
+func TestPoolStatementInvalidation(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 1})
+	ctx := context.Background()
+	p.Exec(ctx, "DROP TABLE IF EXISTS inval; CREATE TABLE inval (a int)").Await(ctx)
+	t.Cleanup(func() { p.Exec(context.Background(), "DROP TABLE inval").Await(context.Background()) })
+	p.Exec(ctx, "INSERT INTO inval VALUES (1)").Await(ctx)
+	rows, err := p.Query(ctx, "SELECT * FROM inval WHERE a = $1", 1).Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	p.Exec(ctx, "ALTER TABLE inval ADD COLUMN b text DEFAULT 'x'").Await(ctx)
+	rows, err = p.Query(ctx, "SELECT * FROM inval WHERE a = $1", 1).Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := []any{}
+	for rows.Next() {
+		vals, _ = rows.Values()
+	}
+	if rows.Err() != nil || len(vals) != 2 || vals[1] != "x" {
+		t.Fatalf("after ALTER TABLE: %v %v", vals, rows.Err())
+	}
+}
+
+func TestPoolClosed(t *testing.T) {
+	p, err := session.NewPool(context.Background(), dsn(t, pgtest.Trust), &session.PoolOptions{MinConns: 2, MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	p.Close()
+	var v int
+	if err := p.QueryRow(context.Background(), "SELECT 1").Scan(&v); !errors.Is(err, session.ErrClosed) {
+		t.Fatalf("after close: %v", err)
+	}
+}
+
+func TestPoolContextCanceledWhileWaiting(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 1})
+	ctx := context.Background()
+	tx, err := p.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := p.Begin(short, session.TxOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second Begin on a pool of one: %v", err)
+	}
+	var v int
+	if err := p.QueryRow(short, "SELECT 1").Scan(&v); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("query with every connection pinned: %v", err)
+	}
+	_ = fmt.Sprint()
+}
