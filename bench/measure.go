@@ -79,22 +79,24 @@ func readProcStat(pid int) (procStat, error) {
 	return parseProcStat(b)
 }
 
-// serverCPU sums the CPU time of the postmaster and all its children (every
-// backend and background process of the cluster). A backend that exits
-// between two readings takes its CPU time with it, so measurements keep their
-// connections open until the second reading.
-func serverCPU(postmaster int) (time.Duration, error) {
+// serverSnapshot is the CPU time of each process of the cluster, keyed by
+// pid and told apart from a later process with the same pid by start time.
+type serverSnapshot map[int]procStat
+
+// snapshotServer reads the postmaster and all its children: every backend
+// and background process of the cluster.
+func snapshotServer(postmaster int) (serverSnapshot, error) {
 	if postmaster <= 0 {
-		return 0, errors.New("server CPU: postmaster unknown")
+		return nil, errors.New("server CPU: postmaster unknown")
 	}
 	pm, err := readProcStat(postmaster)
 	if err != nil {
-		return 0, fmt.Errorf("server CPU: %w", err)
+		return nil, fmt.Errorf("server CPU: %w", err)
 	}
-	ticks := pm.cpuTicks
+	snap := serverSnapshot{postmaster: pm}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, fmt.Errorf("server CPU: %w", err)
+		return nil, fmt.Errorf("server CPU: %w", err)
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -105,9 +107,26 @@ func serverCPU(postmaster int) (time.Duration, error) {
 		if err != nil || st.ppid != postmaster {
 			continue // gone already, or not ours
 		}
-		ticks += st.cpuTicks
+		snap[pid] = st
 	}
-	return time.Duration(ticks) * (time.Second / clockTicks), nil
+	return snap, nil
+}
+
+// cpuSince is the CPU time the cluster's processes spent between before and
+// s. A process that exited in between is left out: its last figures are gone
+// with it, and the ones that exit during a measurement are the backends of
+// the previous cell's connections, still shutting down. A process that
+// started in between counts whole.
+func (s serverSnapshot) cpuSince(before serverSnapshot) time.Duration {
+	var ticks int64
+	for pid, now := range s {
+		if was, ok := before[pid]; ok && was.startTicks == now.startTicks {
+			ticks += now.cpuTicks - was.cpuTicks
+		} else {
+			ticks += now.cpuTicks
+		}
+	}
+	return time.Duration(ticks) * (time.Second / clockTicks)
 }
 
 // findPostmaster returns the postmaster of a server on this machine given the
@@ -170,7 +189,7 @@ type meter struct {
 	postmaster int
 	start      time.Time
 	cpu        time.Duration
-	server     time.Duration
+	server     serverSnapshot
 	serverErr  error
 	allocs     uint64
 }
@@ -179,7 +198,7 @@ type meter struct {
 // this one, and then takes the first readings.
 func (m *meter) begin() {
 	runtime.GC()
-	m.server, m.serverErr = serverCPU(m.postmaster)
+	m.server, m.serverErr = snapshotServer(m.postmaster)
 	m.allocs = mallocs()
 	m.cpu = clientCPU()
 	m.start = time.Now()
@@ -190,7 +209,7 @@ func (m *meter) end(r *Result, ops int64) {
 	elapsed := time.Since(m.start)
 	cpu := clientCPU() - m.cpu
 	allocs := mallocs() - m.allocs
-	server, serverErr := serverCPU(m.postmaster)
+	server, serverErr := snapshotServer(m.postmaster)
 	r.Ops = ops
 	r.Seconds = elapsed.Seconds()
 	if ops <= 0 {
@@ -200,7 +219,7 @@ func (m *meter) end(r *Result, ops int64) {
 	r.AllocsPerOp = float64(allocs) / float64(ops)
 	r.ClientCPUMsPer1k = cpu.Seconds() * 1e3 / float64(ops) * 1e3
 	if m.serverErr == nil && serverErr == nil {
-		v := (server - m.server).Seconds() * 1e3 / float64(ops) * 1e3
+		v := server.cpuSince(m.server).Seconds() * 1e3 / float64(ops) * 1e3
 		r.ServerCPUMsPer1k = &v
 	}
 }

@@ -309,3 +309,31 @@ func TestRegistryUserType(t *testing.T) {
 		t.Error("registering on one registry leaked into Default")
 	}
 }
+
+// TestArrayFastPathMatchesGeneral compares the typed-slice encoder with
+// the general one (fed the same elements as []any).
+func TestArrayFastPathMatchesGeneral(t *testing.T) {
+	r := codec.NewRegistry()
+	tests := []struct {
+		oid   uint32
+		typed any
+		boxed []any
+	}{
+		{codec.OIDInt8Array, []int64{1, -1, math.MaxInt64}, []any{int64(1), int64(-1), int64(math.MaxInt64)}},
+		{codec.OIDInt4Array, []int32{7}, []any{int32(7)}},
+		{codec.OIDInt2Array, []int16{-7, 8}, []any{int16(-7), int16(8)}},
+		{codec.OIDFloat8Array, []float64{math.NaN(), 0.5}, []any{math.NaN(), 0.5}},
+		{codec.OIDFloat4Array, []float32{1.5}, []any{float32(1.5)}},
+		{codec.OIDBoolArray, []bool{true, false}, []any{true, false}},
+		{codec.OIDTextArray, []string{"a", "", "b c"}, []any{"a", "", "b c"}},
+		{codec.OIDVarcharArray, []string{"x"}, []any{"x"}},
+		{codec.OIDInt4Array, []int32{}, []any{}},
+	}
+	for _, tc := range tests {
+		fast, f1, _, err1 := r.AppendParam(nil, tc.oid, tc.typed, nil)
+		slow, f2, _, err2 := r.AppendParam(nil, tc.oid, tc.boxed, nil)
+		if err1 != nil || err2 != nil || f1 != codec.BinaryFormat || f2 != codec.BinaryFormat || !bytes.Equal(fast, slow) {
+			t.Errorf("%T: fast %x (%v), general %x (%v)", tc.typed, fast, err1, slow, err2)
+		}
+	}
+}
