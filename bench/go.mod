@@ -8,6 +8,7 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/lib/pq v1.12.3
 	github.com/pgactor/pgactor v0.0.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

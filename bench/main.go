@@ -105,7 +105,7 @@ func compare(ctx context.Context, ws []*workload, ds []driver, rounds int, dur t
 	began := time.Now()
 	env := environment{
 		Date: began, CPUs: runtime.NumCPU(), CPUModel: cpuModel(), Go: runtime.Version(),
-		Versions: moduleVersions(), Rounds: rounds, Duration: dur,
+		Versions: moduleVersions(), Rounds: rounds, Duration: dur, LoadBefore: loadAverage(),
 	}
 	dsn, postmaster, cleanup, err := startServer(&env)
 	if err != nil {
@@ -174,6 +174,7 @@ func compare(ctx context.Context, ws []*workload, ds []driver, rounds int, dur t
 	for _, d := range ds {
 		dNames = append(dNames, d.name())
 	}
+	env.LoadAfter = loadAverage()
 	sums := summarize(results, wNames, dNames)
 	var svg, md bytes.Buffer
 	writeSVG(&svg, env, sums, wNames, dNames)
@@ -265,4 +266,16 @@ func moduleVersions() map[string]string {
 		}
 	}
 	return v
+}
+
+// loadAverage is the one-minute load average, or "" when unknown.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }

@@ -32,8 +32,23 @@ func clientCPU() time.Duration {
 type procStat struct {
 	comm       string
 	ppid       int
-	cpuTicks   int64 // utime + stime
-	startTicks int64 // starttime, to tell a reused pid from the process we saw
+	cpuTicks   int64         // utime + stime
+	startTicks int64         // starttime, to tell a reused pid from the process we saw
+	cpu        time.Duration // filled in by snapshotServer
+}
+
+// parseSchedstat returns the first field of /proc/<pid>/schedstat: the
+// time the process has spent on a CPU, in nanoseconds.
+func parseSchedstat(b []byte) (time.Duration, error) {
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, errors.New("schedstat: empty")
+	}
+	ns, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("schedstat: %w", err)
+	}
+	return time.Duration(ns), nil
 }
 
 // parseProcStat parses the contents of /proc/<pid>/stat. The command name is
@@ -109,6 +124,18 @@ func snapshotServer(postmaster int) (serverSnapshot, error) {
 		}
 		snap[pid] = st
 	}
+	for pid, st := range snap {
+		st.cpu = time.Duration(st.cpuTicks) * (time.Second / clockTicks)
+		// utime and stime are whole ticks per process, and a pool of
+		// 64 backends each busy for a few milliseconds would round to
+		// nothing; schedstat has the same time in nanoseconds.
+		if b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "schedstat")); err == nil {
+			if ns, err := parseSchedstat(b); err == nil {
+				st.cpu = ns
+			}
+		}
+		snap[pid] = st
+	}
 	return snap, nil
 }
 
@@ -118,15 +145,15 @@ func snapshotServer(postmaster int) (serverSnapshot, error) {
 // the previous cell's connections, still shutting down. A process that
 // started in between counts whole.
 func (s serverSnapshot) cpuSince(before serverSnapshot) time.Duration {
-	var ticks int64
+	var d time.Duration
 	for pid, now := range s {
 		if was, ok := before[pid]; ok && was.startTicks == now.startTicks {
-			ticks += now.cpuTicks - was.cpuTicks
+			d += now.cpu - was.cpu
 		} else {
-			ticks += now.cpuTicks
+			d += now.cpu
 		}
 	}
-	return time.Duration(ticks) * (time.Second / clockTicks)
+	return d
 }
 
 // findPostmaster returns the postmaster of a server on this machine given the

@@ -25,6 +25,7 @@ type Result struct {
 	PerSecond float64 `json:"per_second"` // Ops per second; for fanout10k, per second of AllAnsweredMs
 	P50Micros float64 `json:"p50_us,omitempty"`
 	P99Micros float64 `json:"p99_us,omitempty"`
+	MaxMicros float64 `json:"max_us,omitempty"`
 	// AllAnsweredMs is fanout10k's median time from releasing the
 	// goroutines until the last answer.
 	AllAnsweredMs float64 `json:"all_answered_ms,omitempty"`
@@ -52,6 +53,7 @@ func (r *Result) fill(s sample) {
 		slices.Sort(s.latencies)
 		r.P50Micros = micros(percentile(s.latencies, 50))
 		r.P99Micros = micros(percentile(s.latencies, 99))
+		r.MaxMicros = micros(s.latencies[len(s.latencies)-1])
 	}
 	if len(s.allAnswered) > 0 {
 		med := medianDuration(s.allAnswered)
@@ -177,6 +179,9 @@ type environment struct {
 	Rounds     int
 	Duration   time.Duration
 	ServerNote string // how the server was started
+	// LoadBefore and LoadAfter are /proc/loadavg's one-minute figure at
+	// the start and the end: anything else busy on the machine shows.
+	LoadBefore, LoadAfter string
 }
 
 // writeMarkdown writes the report: a headline table of median throughput and
@@ -193,6 +198,9 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 	}
 	if len(vs) > 0 {
 		fmt.Fprintf(w, "Drivers: %s.\n", strings.Join(vs, ", "))
+	}
+	if env.LoadBefore != "" {
+		fmt.Fprintf(w, "Load average (1 min) %s at the start, %s at the end.\n", env.LoadBefore, env.LoadAfter)
 	}
 	fmt.Fprintf(w, "Median of %d rounds after one warm-up round, drivers alternating within each round, "+
 		"%v per timed cell; ×pgx is the driver's median throughput divided by pgx's in the same run "+

@@ -33,7 +33,7 @@ type runner struct {
 // settleTime is how long a timed workload runs unmeasured at the start of
 // each cell, so pools have opened their connections and statements are
 // prepared before the clock starts.
-func settleTime(d time.Duration) time.Duration { return min(d/10, 200*time.Millisecond) }
+func settleTime(d time.Duration) time.Duration { return min(d/5, 400*time.Millisecond) }
 
 // cellTimeout bounds one cell, so a driver that hangs costs minutes, not the
 // whole run.

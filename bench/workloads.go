@@ -42,15 +42,19 @@ type sample struct {
 	allAnswered []time.Duration
 }
 
-// Sizes of the fixed-size workloads.
-const (
+// Sizes of the fixed-size workloads, as their names promise. They are
+// variables only so that the package's own tests can run every workload in
+// seconds.
+var (
 	fanoutGoroutines = 10_000
 	pipelineQueries  = 1_000
 	streamedRows     = 1_000_000
 	copiedRows       = 1_000_000
 	insertedRows     = 10_000
-	concurrentUsers  = 64
 )
+
+// concurrentUsers is the number of goroutines of concurrent64_p*.
+const concurrentUsers = 64
 
 // workloads are all workloads in the order they run and are reported.
 var workloads = []*workload{
@@ -77,10 +81,10 @@ var workloads = []*workload{
 			if err := h.copyIn(ctx, copiedRows); err != nil {
 				return sample{}, err
 			}
-			return sample{ops: copiedRows}, nil
+			return sample{ops: int64(copiedRows)}, nil
 		},
 		verify: func(ctx context.Context, admin *pgx.Conn) error {
-			return expectCount(ctx, admin, copyTable, copiedRows)
+			return expectCount(ctx, admin, copyTable, int64(copiedRows))
 		},
 	},
 	{
@@ -242,7 +246,7 @@ func streamOnce(ctx context.Context, h handle, _ time.Duration) (sample, error) 
 	if err != nil {
 		return sample{ops: n}, err
 	}
-	if n != streamedRows {
+	if n != int64(streamedRows) {
 		return sample{ops: n}, fmt.Errorf("streamed %d rows, want %d", n, streamedRows)
 	}
 	if want := expectedRowSum(); sum != want {
@@ -255,22 +259,24 @@ func streamOnce(ctx context.Context, h handle, _ time.Duration) (sample, error) 
 // later.
 var rowsEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// createRowsSQL fills the rows table with the same values expectedRowSum
-// computes in Go.
-var createRowsSQL = []string{
-	"DROP TABLE IF EXISTS " + rowsTable,
-	"CREATE TABLE " + rowsTable + " (id int8, name text, val float8, ts timestamptz)",
-	fmt.Sprintf(`INSERT INTO %s SELECT i, 'row-' || ((i %% %d) * 7919), i * 0.5::float8,
+// createTablesSQL creates the tables and fills the rows table with the same
+// values expectedRowSum computes in Go.
+func createTablesSQL() []string {
+	return []string{
+		"DROP TABLE IF EXISTS " + rowsTable,
+		"CREATE TABLE " + rowsTable + " (id int8, name text, val float8, ts timestamptz)",
+		fmt.Sprintf(`INSERT INTO %s SELECT i, 'row-' || ((i %% %d) * 7919), i * 0.5::float8,
 		timestamptz '2020-01-01 00:00:00+00' + i * interval '1 second'
 		FROM generate_series(0, %d) AS i`, rowsTable, len(names), streamedRows-1),
-	"VACUUM ANALYZE " + rowsTable,
-	"DROP TABLE IF EXISTS " + copyTable,
-	"CREATE TABLE " + copyTable + " (id int8, name text, val float8)",
-	"DROP TABLE IF EXISTS " + insertTable,
-	"CREATE TABLE " + insertTable + " (id int8, name text, val float8)",
+		"VACUUM ANALYZE " + rowsTable,
+		"DROP TABLE IF EXISTS " + copyTable,
+		"CREATE TABLE " + copyTable + " (id int8, name text, val float8)",
+		"DROP TABLE IF EXISTS " + insertTable,
+		"CREATE TABLE " + insertTable + " (id int8, name text, val float8)",
+	}
 }
 
-// dropTablesSQL removes what createRowsSQL made.
+// dropTablesSQL removes what createTablesSQL made.
 var dropTablesSQL = []string{
 	"DROP TABLE IF EXISTS " + rowsTable,
 	"DROP TABLE IF EXISTS " + copyTable,
@@ -306,7 +312,7 @@ func expectCount(ctx context.Context, admin *pgx.Conn, table string, want int64)
 
 // setupTables creates the tables the workloads read and write.
 func setupTables(ctx context.Context, admin *pgx.Conn) error {
-	for _, q := range createRowsSQL {
+	for _, q := range createTablesSQL() {
 		if _, err := admin.Exec(ctx, q); err != nil {
 			return fmt.Errorf("setting up tables: %s: %w", q, err)
 		}

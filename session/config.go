@@ -94,7 +94,9 @@ type HostConfig struct {
 // callers may adjust fields before connecting.
 type Config struct {
 	// Hosts has at least one entry, tried in order (or shuffled when
-	// LoadBalanceHosts is "random").
+	// LoadBalanceHosts is "random"). A host left empty is the first of
+	// /var/run/postgresql, /run/postgresql and /tmp that exists as a
+	// directory (a unix socket), else "localhost"; the port defaults to 5432.
 	Hosts []HostConfig
 	// Database defaults to User.
 	Database string
@@ -192,14 +194,25 @@ func (e *ConfigError) Error() string {
 // and fills what it leaves unset from the PG* environment variables, the
 // password file and libpq's defaults. The empty string is valid: everything
 // then comes from the environment.
+//
+// Keys that are neither libpq's nor pgactor's become RuntimeParams. libpq
+// keys pgactor does not implement are ignored with a warning when ignoring
+// them is harmless (keepalives, ...), and refused when it is not (sslcrl,
+// requirepeer, gssencmode=require, service, ...). A dbname that contains
+// "=" or starts with postgres:// is itself parsed as a connection string,
+// once. Errors are *ConfigError and never contain a password.
 func ParseConfig(connString string) (*Config, error) {
 	return ParseConfigEnv(connString, processEnv)
 }
 
 // ParseConfigEnv is ParseConfig with an injected environment: every
 // environment lookup, including PGPASSFILE, HOME and APPDATA, goes through
-// env, so the result does not depend on the process environment.
+// env, so the result does not depend on the process environment. A nil env
+// is an empty environment.
 func ParseConfigEnv(connString string, env func(string) (string, bool)) (*Config, error) {
+	if env == nil {
+		env = func(string) (string, bool) { return "", false }
+	}
 	return parseConfig(connString, sysDeps{
 		env:       env,
 		osUser:    currentUserName,

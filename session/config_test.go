@@ -730,3 +730,25 @@ func BenchmarkConfigString(b *testing.B) {
 		_ = c.String()
 	}
 }
+
+func ExampleParseConfigEnv() {
+	env := map[string]string{"PGUSER": "alice", "PGAPPNAME": "billing"}
+	c, err := session.ParseConfigEnv("postgres://:s3cret@db1:5432,db2:5433/app?sslmode=verify-full",
+		func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, h := range c.Hosts {
+		fmt.Println(h.Network, h.Addr)
+	}
+	fmt.Println(c.User, c.Database, c.ApplicationName, c.SSLMode)
+
+	_, err = session.ParseConfigEnv("postgres://alice:s3cret@db1:54x2/app", nil)
+	fmt.Println(err)
+	// Output:
+	// tcp db1:5432
+	// tcp db2:5433
+	// alice app billing verify-full
+	// pgactor: invalid connection string: key "port": "54x2" is not a port number
+}

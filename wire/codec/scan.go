@@ -20,7 +20,8 @@ import (
 // column.
 //
 // Scanning int2/int4/int8/float4/float8/bool/date/timestamp/timestamptz
-// into the matching *intN/*floatN/*bool/*time.Time does not allocate.
+// into the matching *intN/*floatN/*bool/*time.Time does not allocate, and
+// binary one-dimensional arrays of those (and of text) fill *[]T directly.
 func (r *Registry) Scan(oid uint32, format int16, src []byte, dest any, opts *Options) error {
 	return r.ScanColumn("", oid, format, src, dest, opts)
 }
