@@ -1,0 +1,85 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
+)
+
+// BenchmarkPoolQuery runs SELECT $1::int8 through a pool of 4 connections
+// from 1, 64 and 1,024 goroutines; ns/op is per query.
+func BenchmarkPoolQuery(b *testing.B) {
+	for _, g := range []int{1, 64, 1024} {
+		b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
+			p := newPool(b, dsn(b, pgtest.Trust), &session.PoolOptions{MaxConns: 4})
+			ctx := context.Background()
+			b.ReportAllocs()
+			work := make(chan int64, 1024)
+			var wg sync.WaitGroup
+			for range g {
+				wg.Go(func() {
+					var v int64
+					for n := range work {
+						if err := p.QueryRow(ctx, "SELECT $1::int8", n).Scan(&v); err != nil || v != n {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			var n int64
+			for b.Loop() {
+				n++
+				work <- n
+			}
+			close(work)
+			wg.Wait()
+		})
+	}
+}
+
+// BenchmarkSessionQueryRow is one goroutine on one session: the sequential
+// round trip, all layers included.
+func BenchmarkSessionQueryRow(b *testing.B) {
+	s := connect(b, dsn(b, pgtest.Trust))
+	ctx := context.Background()
+	b.ReportAllocs()
+	var v, n int64
+	for b.Loop() {
+		n++
+		if err := s.QueryRow(ctx, "SELECT $1::int8", n).Scan(&v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRowsStream reads 100k rows of (int8, text, float8, timestamptz)
+// per op; allocs/op divided by 100k is the per-row cost.
+func BenchmarkRowsStream(b *testing.B) {
+	s := connect(b, dsn(b, pgtest.Trust))
+	ctx := context.Background()
+	b.ReportAllocs()
+	var id int64
+	var name string
+	var f float64
+	for b.Loop() {
+		rows, err := s.Query(ctx, "SELECT g::int8, 'name ' || g, g::float8 / 3, now() FROM generate_series(1, 100000) g").Await(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var t0 time.Time
+		for rows.Next() {
+			if err := rows.Scan(&id, &name, &f, &t0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if rows.Err() != nil {
+			b.Fatal(rows.Err())
+		}
+	}
+}
