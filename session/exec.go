@@ -138,6 +138,7 @@ func (q *pendingQuery) dispatch() {
 			q.fut.Resolve(nil, wrapCtx(q.ctx, err))
 			return
 		}
+		q.x.traceEnd(q.ctx, q.sql, q.start, nil)
 		q.fut.Resolve(newRows(q.ctx, cmd, rd, q.x.reg, q.x.options(c)), nil)
 	}
 	q.x.traceStart(q.ctx, q.sql, q.args)
