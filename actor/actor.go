@@ -334,6 +334,17 @@ type Completion struct {
 	Info    *wire.PreparedStatementInfo // for CmdPrepare
 }
 
+// Observer hears about a command's progress without a closure per command.
+type Observer interface {
+	// Described is called once, as soon as the command's columns are known
+	// (nil for commands without rows), or with the error when the command
+	// fails before that.
+	Described(c *Command, rd *wire.RowDescription, err error)
+	// Done is called once with what Result receives, just before Result
+	// is resolved.
+	Done(c *Command, comp Completion, err error)
+}
+
 // Kind says what a Command asks for.
 type Kind uint8
 
@@ -367,19 +378,14 @@ type Command struct {
 	// Rows receives the rows; nil discards them.
 	Rows *futures.Stream[RawRow]
 
-	// OnDescribe, when set, is called once from the loop goroutine as soon
-	// as the command's columns are known (nil for commands without rows),
-	// or with the error when the command fails first. It must not block.
-	OnDescribe func(*wire.RowDescription, error)
+	// Observer, when set, hears about the command from the loop goroutine
+	// (or from Do, when the command could not be queued). Its methods must
+	// not block.
+	Observer Observer
 
 	// Result is resolved when the command's ReadyForQuery arrives, or with
 	// the error that ended it.
 	Result futures.Future[Completion]
-
-	// OnDone, when set, is called once from the loop goroutine (or from
-	// Do, when the command could not be queued) with what Result receives,
-	// just before Result is resolved. It must not block.
-	OnDone func(Completion, error)
 
 	ctx       context.Context
 	stopWatch func() bool
@@ -417,15 +423,17 @@ func (c *Command) watch(a *Actor) {
 }
 
 // Fail answers a command that was never sent with err, exactly as the
-// actor would: OnDescribe, Rows, OnDone and Result all learn it. For use by
+// actor would: the Observer, Rows and Result all learn it. For use by
 // callers that decide not to send a command after all.
 func (c *Command) Fail(err error) { c.fail(err) }
 
 // fail answers the caller with err (once).
 func (c *Command) fail(err error) {
-	if c.OnDescribe != nil && !c.described {
+	if !c.described {
 		c.described = true
-		c.OnDescribe(nil, err)
+		if c.Observer != nil {
+			c.Observer.Described(c, nil, err)
+		}
 	}
 	if c.Rows != nil {
 		c.Rows.Finish(err)
@@ -433,13 +441,13 @@ func (c *Command) fail(err error) {
 	c.done(Completion{}, err)
 }
 
-// done resolves Result, telling OnDone first.
+// done resolves Result, telling the Observer first.
 func (c *Command) done(comp Completion, err error) {
 	if _, _, ok := c.Result.Result(); ok {
 		return
 	}
-	if c.OnDone != nil {
-		c.OnDone(comp, err)
+	if c.Observer != nil {
+		c.Observer.Done(c, comp, err)
 	}
 	c.Result.Resolve(comp, err)
 }

@@ -17,7 +17,8 @@ type loop struct {
 	a      *Actor
 	client *wire.Client
 
-	fifo []*entry // in step with the wire client's queue, head first
+	fifo        []*entry // in step with the wire client's queue, head first
+	freeEntries []*entry
 
 	// Writing: wbuf collects what this turn encoded; the writer owns the
 	// buffer it is writing until it hands it back on wdone.

@@ -116,14 +116,14 @@ func (l *loop) headEvent(ev wire.Event) {
 	}
 }
 
-// describe calls the command's OnDescribe once.
+// describe tells the command's Observer its columns, once.
 func (l *loop) describe(c *Command, rd *wire.RowDescription) {
 	if c.described || c.abandoned {
 		return
 	}
 	c.described = true
-	if c.OnDescribe != nil {
-		c.OnDescribe(rd, nil)
+	if c.Observer != nil {
+		c.Observer.Described(c, rd, nil)
 	}
 }
 
@@ -157,9 +157,9 @@ func (l *loop) unpause(taken bool) {
 // finishHead pops the head entry at its ReadyForQuery and settles it.
 func (l *loop) finishHead(status byte) {
 	h := l.fifo[0]
-	copy(l.fifo, l.fifo[1:])
-	l.fifo[len(l.fifo)-1] = nil
-	l.fifo = l.fifo[:len(l.fifo)-1]
+	defer l.recycle(h)
+	l.fifo[0] = nil
+	l.fifo = l.fifo[1:] // append reallocates when the front runs out: amortized O(1)
 	l.a.inFlight.Store(int64(len(l.fifo)))
 	l.a.txStatus.Store(uint32(status))
 	if len(l.fifo) > 0 {

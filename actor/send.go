@@ -71,7 +71,9 @@ func (l *loop) query(c *Command) {
 		return
 	}
 	l.wbuf = b
-	l.push(&entry{op: opPrepare, stmt: st})
+	e := l.newEntry()
+	e.op, e.stmt = opPrepare, st
+	l.push(e)
 }
 
 // execute binds c's arguments to info and executes it.
@@ -95,7 +97,8 @@ func (l *loop) encode(c *Command, op opKind, st *cachedStmt, enc func([]byte) ([
 		return
 	}
 	l.wbuf = b
-	e := &entry{cmd: c, op: op, stmt: st}
+	e := l.newEntry()
+	e.cmd, e.op, e.stmt = c, op, st
 	c.entry = e
 	l.push(e)
 }
@@ -118,7 +121,9 @@ func (l *loop) closeStatement(st *cachedStmt) {
 		return // a name we made cannot fail to encode; nothing to undo
 	}
 	l.wbuf = b
-	l.push(&entry{op: opClose})
+	e := l.newEntry()
+	e.op = opClose
+	l.push(e)
 }
 
 // finishCanceled answers a command whose context ended.
@@ -135,3 +140,24 @@ func canceledError(ctx context.Context) error {
 }
 
 func stmtName(n uint64) string { return "pgactor_" + strconv.FormatUint(n, 10) }
+
+// newEntry takes an entry from the free list; entries are recycled when
+// their ReadyForQuery pops them, so steady-state commands allocate none.
+func (l *loop) newEntry() *entry {
+	if n := len(l.freeEntries); n > 0 {
+		e := l.freeEntries[n-1]
+		l.freeEntries = l.freeEntries[:n-1]
+		return e
+	}
+	return &entry{}
+}
+
+func (l *loop) recycle(e *entry) {
+	if e.cmd != nil && e.cmd.entry == e {
+		e.cmd.entry = nil
+	}
+	*e = entry{}
+	if len(l.freeEntries) < 1024 {
+		l.freeEntries = append(l.freeEntries, e)
+	}
+}

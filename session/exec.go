@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/puddle/v2"
+
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
@@ -17,20 +19,38 @@ import (
 // pick chooses the connection for one command; the caller queues the
 // command on it and then calls done (which may release a gate).
 type target interface {
-	pick(ctx context.Context) (c *conn, done func(), err error)
+	pick(ctx context.Context) (picked, error)
 }
 
-// sendTo queues cmd on a connection t picks, or fails cmd.
-func sendTo(ctx context.Context, t target, cmd *actor.Command, picked **conn) {
-	c, done, err := t.pick(ctx)
+// sendTo queues cmd on a connection t picks, or fails cmd. The connection
+// is stored in *dst (when dst is not nil) before the actor can call back.
+func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
+	p, err := t.pick(ctx)
 	if err != nil {
 		cmd.Fail(err)
 		return
 	}
-	*picked = c
-	c.a.Do(ctx, cmd)
-	if done != nil {
-		done()
+	if dst != nil {
+		*dst = p.c
+	}
+	p.c.a.Do(ctx, cmd)
+	p.release()
+}
+
+// picked is a connection chosen for one command, and what to give back
+// once the command is queued.
+type picked struct {
+	c      *conn
+	unlock *sync.RWMutex           // a Session's gate, held shared
+	res    *puddle.Resource[*conn] // a pool connection taken because all were pinned
+}
+
+func (p picked) release() {
+	if p.unlock != nil {
+		p.unlock.RUnlock()
+	}
+	if p.res != nil {
+		p.res.Release()
 	}
 }
 
@@ -104,46 +124,66 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 	if err != nil {
 		return futures.Resolved[*Rows](nil, err)
 	}
-	f := futures.New[*Rows]()
-	q := &pendingQuery{x: x, t: t, ctx: ctx, kind: kind, sql: sql, args: args, fut: f, start: time.Now()}
+	q := &pendingQuery{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
+	q.fut = &q.own
+	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
 	q.dispatch()
-	return f
+	return q.fut
 }
 
 // pendingQuery is one Query until its rows future is resolved; it can be
-// dispatched again when a connection died before sending it.
+// dispatched again when a connection died before sending it. The command,
+// the future and the rows live in it, so a query costs one allocation
+// here.
 type pendingQuery struct {
 	x        *common
 	t        target
 	ctx      context.Context
-	kind     actor.Kind
 	sql      string
 	args     []any
-	fut      *futures.Future[*Rows]
+	fut      *futures.Future[*Rows] // the caller's: own, or the first attempt's
 	attempts int
 	start    time.Time
+	c        *conn
+
+	cmd  actor.Command
+	own  futures.Future[*Rows]
+	rows Rows
 }
 
 func (q *pendingQuery) dispatch() {
 	q.attempts++
-	cmd := &actor.Command{Kind: q.kind, SQL: q.sql, Args: q.args, Rows: actor.NewRowStream(4)}
-	var c *conn
-	cmd.OnDescribe = func(rd *wire.RowDescription, err error) {
-		if err != nil {
-			if q.x.retryRoute && SafeToRetry(err) && q.attempts < 3 && q.ctx.Err() == nil {
-				go q.dispatch() // not on the dying connection's goroutine
-				return
-			}
-			q.x.traceEnd(q.ctx, q.sql, q.start, err)
-			q.fut.Resolve(nil, wrapCtx(q.ctx, err))
+	q.cmd.Rows = actor.NewRowStream(4)
+	q.cmd.Observer = q
+	q.x.traceStart(q.ctx, q.sql, q.args)
+	sendTo(q.ctx, q.t, &q.cmd, &q.c)
+}
+
+// retry sends the query again as a fresh command (the old one is spent).
+func (q *pendingQuery) retry() {
+	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start}
+	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args}
+	n.dispatch()
+}
+
+// Described implements actor.Observer: the rows begin, or the query failed.
+func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err error) {
+	if err != nil {
+		if q.x.retryRoute && SafeToRetry(err) && q.attempts < 3 && q.ctx.Err() == nil {
+			go q.retry() // not on the dying connection's goroutine
 			return
 		}
-		q.x.traceEnd(q.ctx, q.sql, q.start, nil)
-		q.fut.Resolve(newRows(q.ctx, cmd, rd, q.x.reg, q.x.options(c)), nil)
+		q.x.traceEnd(q.ctx, q.sql, q.start, err)
+		q.fut.Resolve(nil, wrapCtx(q.ctx, err))
+		return
 	}
-	q.x.traceStart(q.ctx, q.sql, q.args)
-	sendTo(q.ctx, q.t, cmd, &c)
+	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
+	q.fut.Resolve(&q.rows, nil)
 }
+
+// Done implements actor.Observer; Rows reads the outcome from the command.
+func (q *pendingQuery) Done(*actor.Command, actor.Completion, error) {}
 
 // exec runs sql on t and returns a future of its command tag; rows are
 // discarded.
@@ -158,36 +198,49 @@ func (x *common) exec(ctx context.Context, t target, sql string, args []any) *fu
 		// allows several statements, as users of database/sql expect.
 		kind = actor.CmdSimple
 	}
-	f := futures.New[CommandTag]()
-	e := &pendingExec{x: x, t: t, ctx: ctx, kind: kind, sql: sql, args: args, fut: f, start: time.Now()}
+	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
+	e.fut = &e.own
+	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = kind, sql, args
 	e.dispatch()
-	return f
+	return e.fut
 }
 
 type pendingExec struct {
 	x        *common
 	t        target
 	ctx      context.Context
-	kind     actor.Kind
 	sql      string
 	args     []any
 	fut      *futures.Future[CommandTag]
 	attempts int
 	start    time.Time
+
+	cmd actor.Command
+	own futures.Future[CommandTag]
 }
 
 func (e *pendingExec) dispatch() {
 	e.attempts++
-	cmd := &actor.Command{Kind: e.kind, SQL: e.sql, Args: e.args}
-	cmd.OnDone = func(comp actor.Completion, err error) {
-		if err != nil && e.x.retryRoute && SafeToRetry(err) && e.attempts < 3 && e.ctx.Err() == nil {
-			go e.dispatch()
-			return
-		}
-		e.x.traceEnd(e.ctx, e.sql, e.start, err)
-		e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
-	}
+	e.cmd.Observer = e
 	e.x.traceStart(e.ctx, e.sql, e.args)
-	var c *conn
-	sendTo(e.ctx, e.t, cmd, &c)
+	sendTo(e.ctx, e.t, &e.cmd, nil)
+}
+
+func (e *pendingExec) retry() {
+	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start}
+	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args}
+	n.dispatch()
+}
+
+// Described implements actor.Observer.
+func (e *pendingExec) Described(*actor.Command, *wire.RowDescription, error) {}
+
+// Done implements actor.Observer.
+func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
+	if err != nil && e.x.retryRoute && SafeToRetry(err) && e.attempts < 3 && e.ctx.Err() == nil {
+		go e.retry()
+		return
+	}
+	e.x.traceEnd(e.ctx, e.sql, e.start, err)
+	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
 }

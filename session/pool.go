@@ -182,10 +182,10 @@ func (p *Pool) forget(c *conn) {
 }
 
 // pick routes one multiplexed command.
-func (p *Pool) pick(ctx context.Context) (*conn, func(), error) {
+func (p *Pool) pick(ctx context.Context) (picked, error) {
 	for {
 		if p.closed.Load() {
-			return nil, nil, ErrPoolClosed
+			return picked{}, ErrPoolClosed
 		}
 		list := *p.conns.Load()
 		var best *conn
@@ -217,20 +217,20 @@ func (p *Pool) pick(ctx context.Context) (*conn, func(), error) {
 			}
 			best.lastUsed.Store(time.Now().UnixNano())
 			p.routed.Add(1)
-			return best, nil, nil
+			return picked{c: best}, nil
 		}
 		if open < p.opts.MaxConns {
 			if err := p.p.CreateResource(ctx); err != nil && !errors.Is(err, puddle.ErrNotAvailable) {
-				return nil, nil, err
+				return picked{}, err
 			}
 			continue
 		}
 		// Every connection is pinned: wait for one to come back.
 		res, err := p.acquire(ctx)
 		if err != nil {
-			return nil, nil, err
+			return picked{}, err
 		}
-		return res.Value(), res.Release, nil
+		return picked{c: res.Value(), res: res}, nil
 	}
 }
 
@@ -350,7 +350,7 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 	return &Conn{p: p, res: res, c: c}, nil
 }
 
-func (c *Conn) pick(context.Context) (*conn, func(), error) { return c.c, nil, nil }
+func (c *Conn) pick(context.Context) (picked, error) { return picked{c: c.c}, nil }
 
 // Query, SimpleQuery, QueryRow and Exec run on the acquired connection.
 func (c *Conn) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {

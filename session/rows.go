@@ -55,10 +55,6 @@ type Rows struct {
 	tag   CommandTag
 }
 
-func newRows(ctx context.Context, cmd *actor.Command, cols *wire.RowDescription, reg *codec.Registry, opts codec.Options) *Rows {
-	return &Rows{ctx: ctx, cmd: cmd, cols: cols, reg: reg, opts: opts}
-}
-
 // Columns describes the result columns (nil for a command without rows).
 func (r *Rows) Columns() []wire.FieldDescription {
 	if r.cols == nil {

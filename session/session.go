@@ -64,9 +64,9 @@ func newCommon(opts *Options) common {
 	return x
 }
 
-func (s *Session) pick(ctx context.Context) (*conn, func(), error) {
+func (s *Session) pick(ctx context.Context) (picked, error) {
 	s.gate.RLock()
-	return s.c, s.gate.RUnlock, nil
+	return picked{c: s.c, unlock: &s.gate}, nil
 }
 
 // Query sends sql with args and returns at once; the future resolves when

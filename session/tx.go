@@ -66,14 +66,14 @@ func begin(ctx context.Context, x *common, c *conn, opts TxOptions, release func
 	return tx, nil
 }
 
-func (tx *Tx) pick(ctx context.Context) (*conn, func(), error) {
+func (tx *Tx) pick(ctx context.Context) (picked, error) {
 	tx.mu.Lock()
 	done := tx.done
 	tx.mu.Unlock()
 	if done {
-		return nil, nil, ErrTxClosed
+		return picked{}, ErrTxClosed
 	}
-	return tx.c, nil, nil
+	return picked{c: tx.c}, nil
 }
 
 // Query is Session.Query inside the transaction.
@@ -175,4 +175,4 @@ func (tx *Tx) end() {
 // direct sends to a connection without any gate.
 type direct struct{ c *conn }
 
-func (d direct) pick(context.Context) (*conn, func(), error) { return d.c, nil, nil }
+func (d direct) pick(context.Context) (picked, error) { return picked{c: d.c}, nil }
