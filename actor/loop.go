@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
@@ -22,12 +23,19 @@ type loop struct {
 
 	// Writing: wbuf collects what this turn encoded; the writer owns the
 	// buffer it is writing until it hands it back on wdone.
-	wbuf       []byte
-	spare      []byte
-	writing    bool
-	writec     chan []byte
-	wdone      chan writeResult
-	wroteUpTo  uint64 // commands numbered below this were handed to the writer
+	wbuf      []byte
+	spare     []byte
+	writing   bool
+	writec    chan []byte
+	wdone     chan writeResult
+	wroteUpTo uint64          // commands numbered below this were handed to the writer
+	raw       syscall.RawConn // the plain socket, for writes that cannot block; nil under TLS
+	writeFn   func(uintptr) bool
+	wr        struct {
+		b   []byte
+		n   int
+		err error
+	}
 	encodedSeq uint64 // number of commands encoded so far
 
 	// Reading.
@@ -112,6 +120,12 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 }
 
 func (l *loop) start(leftover []byte) {
+	if sc, ok := l.a.conn.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			l.raw = raw
+			l.writeFn = l.writeFD // made once: a method value allocates
+		}
+	}
 	l.wg.Add(2)
 	go l.readLoop()
 	go l.writeLoop()
@@ -253,6 +267,31 @@ func (l *loop) flush() error {
 	if l.writing || len(l.wbuf) == 0 {
 		return nil
 	}
+	if l.raw != nil {
+		// Most writes fit in the socket buffer: try one that cannot block,
+		// and save the hop to the writer goroutine.
+		n, err := l.tryWrite(l.wbuf)
+		if err != nil {
+			return fmt.Errorf("write to server: %w", err)
+		}
+		l.wroteUpTo = l.encodedSeq
+		if n == len(l.wbuf) {
+			l.wbuf = l.wbuf[:0]
+			return nil
+		}
+		// The rest goes to the writer, which may block on it.
+		rest := l.wbuf[n:]
+		l.wbuf = l.spare
+		l.spare = nil
+		l.wbuf = l.wbuf[:0]
+		select {
+		case l.writec <- rest:
+		case <-l.killc:
+			return l.killCause
+		}
+		l.writing = true
+		return nil
+	}
 	select {
 	case l.writec <- l.wbuf:
 	case <-l.killc:
@@ -263,6 +302,35 @@ func (l *loop) flush() error {
 	l.wbuf = l.spare
 	l.spare = nil
 	return nil
+}
+
+// tryWrite writes what the socket takes without waiting: the descriptor
+// is non-blocking, so a full socket buffer answers EAGAIN at once.
+func (l *loop) tryWrite(b []byte) (int, error) {
+	l.wr.b, l.wr.n, l.wr.err = b, 0, nil
+	err := l.raw.Write(l.writeFn)
+	n, werr := l.wr.n, l.wr.err
+	l.wr.b = nil
+	if err != nil {
+		return 0, err
+	}
+	if werr == syscall.EAGAIN {
+		return 0, nil
+	}
+	if werr != nil {
+		return 0, werr
+	}
+	return n, nil
+}
+
+// writeFD is the RawConn callback of tryWrite.
+func (l *loop) writeFD(fd uintptr) bool {
+	for {
+		l.wr.n, l.wr.err = syscall.Write(int(fd), l.wr.b)
+		if l.wr.err != syscall.EINTR {
+			return true // never ask the runtime to wait: that would block the loop
+		}
+	}
 }
 
 // control handles a message from the control lane.
