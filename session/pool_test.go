@@ -235,3 +235,23 @@ func TestPoolContextCanceledWhileWaiting(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+func TestPoolRetiresOldConnections(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 1, MaxConnLifetime: 100 * time.Millisecond, HealthCheckPeriod: 20 * time.Millisecond})
+	ctx := context.Background()
+	var first, later int64
+	p.QueryRow(ctx, "SELECT pg_backend_pid()::int8").Scan(&first)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := p.QueryRow(ctx, "SELECT pg_backend_pid()::int8").Scan(&later); err != nil {
+			t.Fatal(err)
+		}
+		if later != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("connection outlived MaxConnLifetime")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -306,3 +306,38 @@ func TestManyGoroutinesOneSession(t *testing.T) {
 		t.Fatalf("%d wrong answers", bad.Load())
 	}
 }
+
+func TestExplicitPrepare(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	st, err := s.Prepare(ctx, "add_one", "SELECT $1 + 1 AS next", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oids := st.ParamOIDs(); len(oids) != 1 || oids[0] != 20 || st.Columns()[0].Name != "next" {
+		t.Fatalf("%v %v", oids, st.Columns())
+	}
+	var futs []*futures.Future[*session.Rows]
+	for i := range 10 {
+		futs = append(futs, st.Query(ctx, int64(i)))
+	}
+	for i, f := range futs {
+		rows, err := f.Await(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := session.CollectOne(rows, session.RowTo[int64])
+		if err != nil || v != int64(i+1) {
+			t.Fatalf("%d: %d %v", i, v, err)
+		}
+	}
+	if err := st.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Exec(ctx, int64(1)).Await(ctx); err == nil {
+		t.Fatal("closed statement still runs")
+	}
+	if _, err := s.Prepare(ctx, "", "SELECT 1"); err == nil {
+		t.Fatal("unnamed explicit statement accepted")
+	}
+}
