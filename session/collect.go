@@ -33,23 +33,15 @@ func CollectRows[T any](rows *Rows, fn RowToFunc[T]) ([]T, error) {
 // CollectOne reads the first row with fn and closes rows; ErrNoRows when
 // there is none.
 func CollectOne[T any](rows *Rows, fn RowToFunc[T]) (T, error) {
-	defer rows.Close()
-	var zero T
-	if !rows.Next() {
-		if err := rows.Close(); err != nil {
-			return zero, err
-		}
-		return zero, ErrNoRows
-	}
-	v, err := fn(rows)
-	if err != nil {
-		return zero, err
-	}
-	return v, rows.Close()
+	return collectFirst(rows, fn, false)
 }
 
 // CollectExactlyOne is CollectOne that also fails with ErrTooManyRows.
 func CollectExactlyOne[T any](rows *Rows, fn RowToFunc[T]) (T, error) {
+	return collectFirst(rows, fn, true)
+}
+
+func collectFirst[T any](rows *Rows, fn RowToFunc[T], exactlyOne bool) (T, error) {
 	defer rows.Close()
 	var zero T
 	if !rows.Next() {
@@ -62,7 +54,7 @@ func CollectExactlyOne[T any](rows *Rows, fn RowToFunc[T]) (T, error) {
 	if err != nil {
 		return zero, err
 	}
-	if rows.Next() {
+	if exactlyOne && rows.Next() {
 		return zero, ErrTooManyRows
 	}
 	return v, rows.Close()

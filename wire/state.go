@@ -323,11 +323,7 @@ func (c *Client) handleSimpleQuery(h *op, tag byte, body []byte) Event {
 func (c *Client) handlePrepare(h *op, tag byte, body []byte) Event {
 	switch {
 	case tag == TagParseComplete && h.state == StateMultiQuerySentParseDescribe:
-		if err := decodeEmpty(body, "ParseComplete"); err != nil {
-			return c.fail(err)
-		}
-		h.state = StateMultiQueryReceivedParseComplete
-		return &ParseComplete{}
+		return c.parseComplete(h, body)
 	case tag == TagParameterDescription && h.state == StateMultiQueryReceivedParseComplete:
 		ev, err := decodeParameterDescription(body)
 		if err != nil {
@@ -383,19 +379,10 @@ func (c *Client) handleBindExecute(h *op, tag byte, body []byte) Event {
 		c.out = appendFlush(c.out)
 		return &PortalSuspended{}
 	case (tag == TagCommandComplete || tag == TagEmptyQueryResponse) && h.state == StateMultiQueryReadingDataRows:
-		var ev Event
-		if tag == TagCommandComplete {
-			if err := decodeCommandComplete(body, &c.cc); err != nil {
-				return c.fail(err)
-			}
-			ev = &c.cc
-		} else {
-			if err := decodeEmpty(body, "EmptyQueryResponse"); err != nil {
-				return c.fail(err)
-			}
-			ev = &EmptyQueryResponse{}
+		ev := c.commandComplete(h, tag, body)
+		if c.dead != nil {
+			return ev
 		}
-		h.state = StateMultiQueryReceivedCommandComplete
 		if !h.synced {
 			h.synced = true
 			c.out = appendSync(c.out)
@@ -411,11 +398,7 @@ func (c *Client) handleBindExecute(h *op, tag byte, body []byte) Event {
 func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
 	switch {
 	case tag == TagParseComplete && h.state == StateMultiQuerySentParseDescribe:
-		if err := decodeEmpty(body, "ParseComplete"); err != nil {
-			return c.fail(err)
-		}
-		h.state = StateMultiQueryReceivedParseComplete
-		return &ParseComplete{}
+		return c.parseComplete(h, body)
 	case tag == TagBindComplete && h.state == StateMultiQueryReceivedParseComplete:
 		if err := decodeEmpty(body, "BindComplete"); err != nil {
 			return c.fail(err)
@@ -439,21 +422,35 @@ func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
 	case tag == TagDataRow && h.state == StateMultiQueryReadingDataRows && h.rows != nil:
 		return c.dataRowEvent(h.rows, body)
 	case (tag == TagCommandComplete || tag == TagEmptyQueryResponse) && h.state == StateMultiQueryReadingDataRows:
-		h.state = StateMultiQueryReceivedCommandComplete
-		if tag == TagEmptyQueryResponse {
-			if err := decodeEmpty(body, "EmptyQueryResponse"); err != nil {
-				return c.fail(err)
-			}
-			return &EmptyQueryResponse{}
-		}
-		if err := decodeCommandComplete(body, &c.cc); err != nil {
-			return c.fail(err)
-		}
-		return &c.cc
+		return c.commandComplete(h, tag, body)
 	case tag == TagReadyForQuery && h.state == StateMultiQueryReceivedCommandComplete:
 		return c.readyForQuery(body)
 	}
 	return c.unexpected(tag, "")
+}
+
+func (c *Client) parseComplete(h *op, body []byte) Event {
+	if err := decodeEmpty(body, "ParseComplete"); err != nil {
+		return c.fail(err)
+	}
+	h.state = StateMultiQueryReceivedParseComplete
+	return &ParseComplete{}
+}
+
+// commandComplete ends an extended-protocol command's results with
+// CommandComplete or EmptyQueryResponse.
+func (c *Client) commandComplete(h *op, tag byte, body []byte) Event {
+	h.state = StateMultiQueryReceivedCommandComplete
+	if tag == TagEmptyQueryResponse {
+		if err := decodeEmpty(body, "EmptyQueryResponse"); err != nil {
+			return c.fail(err)
+		}
+		return &EmptyQueryResponse{}
+	}
+	if err := decodeCommandComplete(body, &c.cc); err != nil {
+		return c.fail(err)
+	}
+	return &c.cc
 }
 
 func (c *Client) dataRowEvent(rd *RowDescription, body []byte) Event {
