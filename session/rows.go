@@ -37,8 +37,14 @@ func tagOf(c actor.Completion) CommandTag { return CommandTag{tag: c.Tag, rows: 
 // Rows is the result of a query, read row by row in the caller's goroutine.
 // Rows arrive from the connection in batches; decoding (Scan, Values)
 // happens here, not on the connection. A Rows is used by one goroutine.
-// Always Close it (or read it to the end), or the rest of the result is
-// discarded when the connection gets to it.
+//
+// Always read a Rows to the end or Close it. A few batches (by default up to
+// 4 × 256 rows) are buffered for a consumer that has not caught up; past
+// that the connection stops reading until the consumer takes more, which
+// is how a slow consumer slows the server instead of growing memory. A Rows
+// that is abandoned unread therefore holds up the commands queued behind it
+// on the same connection, as an unclosed rows object would hold a pgx
+// connection busy.
 type Rows struct {
 	ctx  context.Context
 	cmd  *actor.Command
