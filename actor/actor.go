@@ -229,13 +229,19 @@ func (a *Actor) Send(ctx context.Context, cmd *Command) error {
 	if err := cmd.prepareSend(ctx); err != nil {
 		return err
 	}
+	// Watch before sending: once the command is in the mailbox the loop
+	// owns it. A cancel that overtakes the command finds nothing to cancel,
+	// and the loop then drops the command, whose context has ended.
+	cmd.watch(a)
 	if err := a.mb.Send(ctx, message{cmd: cmd}); err != nil {
+		if cmd.stopWatch != nil {
+			cmd.stopWatch()
+		}
 		if errors.Is(err, mailbox.ErrClosed) {
 			return &ConnError{Cause: a.deathCause(), SafeToRetry: true}
 		}
 		return fmt.Errorf("%w: %w", ErrCanceled, err)
 	}
-	cmd.watch(a)
 	return nil
 }
 
