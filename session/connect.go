@@ -97,6 +97,10 @@ func dialHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options) (*a
 	if err != nil {
 		return nil, err
 	}
+	if opts != nil {
+		acfg.Wire.Types = opts.Types
+		acfg.Wire.IgnoreUnknownTypes = opts.IgnoreUnknownTypes
+	}
 	var dialer actor.Dialer
 	if opts != nil && opts.Dialer != nil {
 		dialer = opts.Dialer

@@ -60,6 +60,10 @@ func newCommon(opts *Options) common {
 	x := common{reg: codec.Default()}
 	if opts != nil {
 		x.tracer, x.logger, x.logQueries = opts.Tracer, opts.Logger, opts.LogQueries
+		x.ignoreUnk = opts.IgnoreUnknownTypes
+		if opts.Types != nil {
+			x.reg = opts.Types
+		}
 	}
 	return x
 }

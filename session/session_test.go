@@ -341,3 +341,26 @@ func TestExplicitPrepare(t *testing.T) {
 		t.Fatal("unnamed explicit statement accepted")
 	}
 }
+
+func TestIgnoreUnknownTypesOption(t *testing.T) {
+	cfg, err := session.ParseConfig(dsn(t, pgtest.Trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, ignore := range []bool{false, true} {
+		s, err := session.ConnectConfig(ctx, cfg, &session.Options{IgnoreUnknownTypes: ignore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		err = s.QueryRow(ctx, "SELECT '(1,2)'::point").Scan(&v)
+		s.Close(ctx)
+		if ignore && (err != nil || v != "(1,2)") {
+			t.Fatalf("ignore: %v %v", v, err)
+		}
+		if !ignore && (err == nil || !strings.Contains(err.Error(), "600")) {
+			t.Fatalf("unknown type should be an error naming OID 600: %v", err)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // Tracer observes what the driver does; plug OpenTelemetry or metrics in
@@ -36,6 +38,14 @@ type Options struct {
 	Dialer interface {
 		DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	}
+	// Types is the type registry for parameters and results; nil means
+	// codec.Default(). Register extension types (citext, hstore, enums) in
+	// it before connecting: prepared statements remember the result formats
+	// chosen when they were prepared.
+	Types *codec.Registry
+	// IgnoreUnknownTypes decodes values of types the registry does not know
+	// as their text; otherwise decoding them is an error naming the OID.
+	IgnoreUnknownTypes bool
 	// AfterConnect runs on each new connection before it is used.
 	AfterConnect func(ctx context.Context, s *Session) error
 }
