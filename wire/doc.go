@@ -1,7 +1,9 @@
 // Package wire is a PostgreSQL frontend/backend protocol (v3) client that
 // does no I/O: bytes in, typed events out, bytes to send back. It owns no
 // socket, starts no goroutine and reads no clock; whoever drives it (in
-// pgactor, the connection actor) moves the bytes.
+// pgactor, the connection actor) moves the bytes. (The one thing it looks
+// up is the system's zone database, through time.LoadLocation, when the
+// server reports a TimeZone.)
 //
 // The model is pg-purepy's SansIOClient, and its states keep that client's
 // names and numbers (see State). Driving it is the seed's "ready loop":
