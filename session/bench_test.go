@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/session"
 )
@@ -106,6 +107,31 @@ func BenchmarkRowsScanFixed(b *testing.B) {
 		}
 		if rows.Err() != nil {
 			b.Fatal(rows.Err())
+		}
+	}
+}
+
+// BenchmarkPipeline1000 fires 1,000 queries on one session before awaiting
+// any; ns/op is per query.
+func BenchmarkPipeline1000(b *testing.B) {
+	s := connect(b, dsn(b, pgtest.Trust))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	futs := make([]*futures.Future[*session.Rows], 1000)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		futs[i] = s.Query(ctx, "SELECT $1::int8", int64(i))
+		i++
+		if i == len(futs) {
+			for _, f := range futs {
+				rows, err := f.Await(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows.Close()
+			}
+			i = 0
 		}
 	}
 }

@@ -475,12 +475,11 @@ func (c *Client) release() {
 
 func (c *Client) pop() {
 	o := c.queue[0]
-	copy(c.queue, c.queue[1:])
-	c.queue[len(c.queue)-1] = nil
-	c.queue = c.queue[:len(c.queue)-1]
-	if len(c.queue) == 0 {
-		c.queue = c.queue[:0]
-	}
+	c.queue[0] = nil
+	// Slide the window instead of shifting: a deep pipeline pops in O(1),
+	// and append reallocates (copying only what is live) when the front
+	// runs out.
+	c.queue = c.queue[1:]
 	o.info, o.rows, o.held = nil, nil, nil
 	c.free = append(c.free, o)
 }
