@@ -338,6 +338,8 @@ type Completion struct {
 	Rows    int64  // its row count
 	Columns *wire.RowDescription
 	Info    *wire.PreparedStatementInfo // for CmdPrepare
+	// Batch holds the rows of a WantRows command that needed no stream.
+	Batch []RawRow
 }
 
 // Observer hears about a command's progress without a closure per command.
@@ -381,8 +383,15 @@ type Command struct {
 	// ParamOIDs fixes parameter types for CmdPrepare.
 	ParamOIDs []uint32
 
-	// Rows receives the rows; nil discards them.
+	// Rows receives the rows; nil discards them, unless WantRows is set.
 	Rows *futures.Stream[RawRow]
+	// WantRows asks for the rows without a stream up front: a result that
+	// completes before its first batch has to be handed over arrives whole
+	// in Completion.Batch, and only a longer one gets a stream, which the
+	// actor makes and sets in Rows before telling the Observer. Described
+	// is then called when the rows begin (a stream exists) or at the end,
+	// not as soon as the columns are known.
+	WantRows bool
 
 	// Observer, when set, hears about the command from the loop goroutine
 	// (or from Do, when the command could not be queued). Its methods must

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/wire"
 )
@@ -418,5 +419,78 @@ func TestUnnamedStatements(t *testing.T) {
 	rows, _, err := query(ctx, a, "SELECT count(*)::int8 FROM pg_prepared_statements")
 	if err != nil || rows[0] != "0" {
 		t.Fatalf("named statements were prepared: %v %v", rows, err)
+	}
+}
+
+// observed records what an Observer is told (from the loop goroutine;
+// read it after Result resolved, or from the rows channel).
+type observed struct {
+	stream  *futures.Stream[actor.RawRow]
+	cols    int
+	err     error
+	calls   int
+	doneErr error
+	rows    chan *futures.Stream[actor.RawRow]
+}
+
+func (o *observed) Described(c *actor.Command, rd *wire.RowDescription, err error) {
+	o.calls++
+	o.stream, o.err = c.Rows, err
+	if rd != nil {
+		o.cols = len(rd.Fields)
+	}
+	if o.rows != nil {
+		o.rows <- c.Rows
+	}
+}
+func (o *observed) Done(_ *actor.Command, _ actor.Completion, err error) { o.doneErr = err }
+
+// TestWantRowsLazyStream: a small result arrives whole with the completion,
+// a large one gets a stream made by the actor, and the observer hears of
+// each once.
+func TestWantRowsLazyStream(t *testing.T) {
+	a := connect(t, config(t, pgtest.Trust))
+	ctx := context.Background()
+	small := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT g, 'x' FROM generate_series(1, $1::int4) g", Args: []any{int32(3)}, WantRows: true}
+	so := &observed{}
+	small.Observer = so
+	a.Do(ctx, small)
+	comp, err := small.Result.Await(ctx)
+	if err != nil || len(comp.Batch) != 3 || so.calls != 1 || so.stream != nil || so.cols != 2 {
+		t.Fatalf("small: %v rows=%d observer=%+v", err, len(comp.Batch), so)
+	}
+	vals, _ := wire.ParseDataRow(comp.Batch[2].Data, nil)
+	if len(vals) != 2 || len(vals[0]) != 4 || vals[0][3] != 3 {
+		t.Fatalf("third row %q", vals)
+	}
+
+	big := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT g FROM generate_series(1, $1::int4) g", Args: []any{int32(100000)}, WantRows: true}
+	bo := &observed{rows: make(chan *futures.Stream[actor.RawRow], 1)}
+	big.Observer = bo
+	a.Do(ctx, big)
+	stream := <-bo.rows
+	if stream == nil {
+		t.Fatal("a large result got no stream")
+	}
+	n := 0
+	for {
+		batch, ok := stream.Next(ctx)
+		if !ok {
+			break
+		}
+		n += len(batch)
+		stream.Recycle(batch)
+	}
+	comp, err = big.Result.Await(ctx)
+	if err != nil || n != 100000 || len(comp.Batch) != 0 || bo.calls != 1 {
+		t.Fatalf("big: %v n=%d tail=%d observer=%+v", err, n, len(comp.Batch), bo)
+	}
+
+	bad := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT 1/($1::int4 - 1)", Args: []any{int32(1)}, WantRows: true}
+	fo := &observed{}
+	bad.Observer = fo
+	a.Do(ctx, bad)
+	if _, err := bad.Result.Await(ctx); err == nil || fo.calls != 1 || fo.err == nil {
+		t.Fatalf("failing: %v observer=%+v", err, fo)
 	}
 }

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
 )
 
@@ -79,9 +80,14 @@ func (l *loop) headEvent(ev wire.Event) {
 			l.describe(c, h.info.Columns)
 		}
 	case *wire.DataRow:
-		if c != nil && c.Rows != nil && !c.abandoned {
+		if c != nil && (c.Rows != nil || c.WantRows) && !c.abandoned {
 			if c.batch == nil {
-				c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize)) // grows by append; most results are small
+				// Start small and grow by append: most results are small.
+				if c.Rows != nil {
+					c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))
+				} else {
+					c.batch = make([]RawRow, 0, min(16, l.a.cfg.RowBatchSize))
+				}
 			}
 			c.batch = append(c.batch, RawRow{Columns: e.Columns, Data: e.Raw})
 			if len(c.batch) >= l.a.cfg.RowBatchSize {
@@ -116,9 +122,16 @@ func (l *loop) headEvent(ev wire.Event) {
 	}
 }
 
-// describe tells the command's Observer its columns, once.
-func (l *loop) describe(c *Command, rd *wire.RowDescription) {
+// describe tells the command's Observer its columns, once. For a WantRows
+// command that has no stream yet it waits: until the rows begin
+// (openStream) or the command ends (final).
+func (l *loop) describe(c *Command, rd *wire.RowDescription) { l.describeAt(c, rd, false) }
+
+func (l *loop) describeAt(c *Command, rd *wire.RowDescription, final bool) {
 	if c.described || c.abandoned {
+		return
+	}
+	if c.WantRows && c.Rows == nil && !final {
 		return
 	}
 	c.described = true
@@ -131,6 +144,11 @@ func (l *loop) describe(c *Command, rd *wire.RowDescription) {
 // has no room and mustPause is set (the batch is full), the loop stops
 // reading until the consumer takes it.
 func (l *loop) sendBatch(c *Command, mustPause bool) {
+	if c.Rows == nil {
+		// The rows outgrow one batch: now the consumer needs a stream.
+		c.Rows = futures.NewStream[RawRow](l.a.cfg.StreamBuffer)
+		l.describe(c, c.completion.Columns)
+	}
 	if c.Rows.TrySend(c.batch) {
 		c.rowsSent = true
 		c.batch = nil
@@ -211,12 +229,17 @@ func (l *loop) finishHead(status byte) {
 		}
 		c.batch = nil
 	}
+	if c.WantRows && c.Rows == nil {
+		// The whole result fit before a batch had to go: hand it over with
+		// the completion, no stream needed.
+		c.completion.Batch, c.batch = c.batch, nil
+	}
 	l.resolve(c)
 }
 
 // resolve answers a command that succeeded.
 func (l *loop) resolve(c *Command) {
-	l.describe(c, c.completion.Columns)
+	l.describeAt(c, c.completion.Columns, true)
 	if c.Rows != nil {
 		c.Rows.Finish(nil)
 	}

@@ -209,7 +209,7 @@ func startServer(env *environment) (dsn string, postmaster int, cleanup func(), 
 	if err != nil {
 		return "", 0, nil, err
 	}
-	env.ServerNote = "throwaway pgtest cluster, fsync off"
+	env.ServerNote = "throwaway pgtest cluster over TCP loopback, fsync off"
 	if c.External {
 		env.ServerNote = "$" + pgtest.EnvDSN
 	}

@@ -84,3 +84,23 @@ func TestParseVmHWM(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseProcStat: any bytes give fields or an error, never a panic, and a
+// command name found is the text between the first '(' and the last ')'.
+func FuzzParseProcStat(f *testing.F) {
+	f.Add([]byte("1234 (postgres) S 4242 4242 4242 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 1 0 987654 221184000 7000"))
+	f.Add([]byte("1 (a) b) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20"))
+	f.Add([]byte(")("))
+	f.Add([]byte("("))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		comm, _, _, _, err := bench.ProcStatFields(b)
+		if err != nil {
+			return
+		}
+		s := string(b)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open || comm != s[open+1:end] {
+			t.Fatalf("comm %q from %q", comm, s)
+		}
+	})
+}

@@ -188,7 +188,7 @@ type environment struct {
 // ratio to pgx, then the details of every (workload, driver).
 func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string, chart string) {
 	fmt.Fprintf(w, "## pgactor vs pgx vs lib/pq, %s\n\n", env.Date.Format("2006-01-02"))
-	fmt.Fprintf(w, "Machine: %d × %s; PostgreSQL %s (%s) on loopback; %s.\n",
+	fmt.Fprintf(w, "Machine: %d × %s; PostgreSQL %s (%s); %s.\n",
 		env.CPUs, env.CPUModel, env.Server, env.ServerNote, env.Go)
 	var vs []string
 	for _, d := range ds {
@@ -244,7 +244,8 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 	fmt.Fprint(w, "Latencies are of single queries (fanout10k: from the release of all goroutines to each answer). "+
 		"CPU is milliseconds per 1,000 queries or rows: the client's from getrusage, the server's summed over "+
 		"all PostgreSQL processes from /proc. Allocations are heap objects (runtime.MemStats.Mallocs) "+
-		"per query or row, whole process. Peak RSS is VmHWM of a child process that ran only that cell.\n\n")
+		"per query or row, whole process. Peak RSS is VmHWM of a child process that ran only that cell. "+
+		"In parentheses after a figure: that figure divided by pgx's (for latency, allocations, CPU and memory, below 1 is better).\n\n")
 	fmt.Fprintln(w, "| workload | driver | per second | ×pgx | p50 µs | p99 µs | allocs/op | client CPU ms/1k | server CPU ms/1k | other |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, wl := range ws {
@@ -261,18 +262,29 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 				fmt.Fprintf(w, "| %s | %s | %s | | | | | | | |\n", wl, displayName(d), msg)
 				continue
 			}
+			// Every figure but pgx's own is followed by its ratio to
+			// pgx's, driver ÷ pgx, whichever way is better.
+			base, hasBase := find(sums, wl, "pgx")
+			hasBase = hasBase && base.status == statusOK && d != "pgx"
+			rel := func(v, b float64, format string) string {
+				text := optional(v, format)
+				if text != "" && hasBase && b > 0 && !math.IsNaN(b) {
+					text += " (" + ratioText(v/b) + ")"
+				}
+				return text
+			}
 			var other []string
 			if s.allAnswered > 0 {
-				other = append(other, fmt.Sprintf("all answered in %.1f ms", s.allAnswered))
+				other = append(other, "all answered in "+rel(s.allAnswered, base.allAnswered, "%.1f ms"))
 			}
 			if !math.IsNaN(s.peakRSS) {
-				other = append(other, fmt.Sprintf("peak RSS %.0f MiB", s.peakRSS/(1<<20)))
+				other = append(other, "peak RSS "+rel(s.peakRSS/(1<<20), base.peakRSS/(1<<20), "%.0f MiB"))
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				wl, displayName(d), si(s.perSecond), ratioText(s.ratio),
-				optional(s.p50, "%.0f"), optional(s.p99, "%.0f"),
-				fmt.Sprintf("%.2f", s.allocs), fmt.Sprintf("%.3f", s.clientCPU),
-				optional(s.serverCPU, "%.3f"), strings.Join(other, "; "))
+				rel(s.p50, base.p50, "%.0f"), rel(s.p99, base.p99, "%.0f"),
+				rel(s.allocs, base.allocs, "%.2f"), rel(s.clientCPU, base.clientCPU, "%.3f"),
+				rel(s.serverCPU, base.serverCPU, "%.3f"), strings.Join(other, "; "))
 		}
 	}
 }

@@ -123,14 +123,22 @@ func TestFindWorkloads(t *testing.T) {
 // not reach the medians.
 func results() []bench.Result {
 	r := func(w, d string, round int, status string, perSecond float64) bench.Result {
-		return bench.Result{Workload: w, Driver: d, Round: round, Status: status, Unit: "queries", PerSecond: perSecond,
+		r := bench.Result{Workload: w, Driver: d, Round: round, Status: status, Unit: "queries", PerSecond: perSecond,
 			Ops: int64(perSecond), P50Micros: 10, P99Micros: 20, AllocsPerOp: 3, ClientCPUMsPer1k: 4}
+		if d == "pgactor" {
+			r.AllocsPerOp = 6
+		}
+		return r
 	}
 	return []bench.Result{
 		r("select1", "pgactor", 0, "ok", 1e9), r("select1", "pgx", 0, "ok", 1), r("select1", "pq", 0, "ok", 1),
 		r("select1", "pgactor", 1, "ok", 300), r("select1", "pgx", 1, "ok", 100), r("select1", "pq", 1, "ok", 50),
 		r("select1", "pgactor", 2, "ok", 500), r("select1", "pgx", 2, "ok", 200), r("select1", "pq", 2, "ok", 50),
 		r("pipeline1000", "pgactor", 1, "error", 0), r("pipeline1000", "pgx", 1, "ok", 1000), r("pipeline1000", "pq", 1, "unsupported", 0),
+		{Workload: "rows1m", Driver: "pgactor", Round: 1, Status: "ok", Unit: "rows", PerSecond: 2e6, Ops: 1e6,
+			AllocsPerOp: 1, ClientCPUMsPer1k: 0.25, PeakRSSBytes: 30 << 20},
+		{Workload: "rows1m", Driver: "pgx", Round: 1, Status: "ok", Unit: "rows", PerSecond: 4e6, Ops: 1e6,
+			AllocsPerOp: 2, ClientCPUMsPer1k: 0.125, PeakRSSBytes: 20 << 20},
 	}
 }
 
@@ -161,14 +169,17 @@ func TestSummarize(t *testing.T) {
 
 func TestReports(t *testing.T) {
 	var md, svg bytes.Buffer
-	bench.WriteReports(&md, &svg, results(), []string{"select1", "pipeline1000"}, []string{"pgactor", "pgx", "pq"})
+	bench.WriteReports(&md, &svg, results(), []string{"select1", "pipeline1000", "rows1m"}, []string{"pgactor", "pgx", "pq"})
 
 	for _, line := range []string{
 		"| workload | unit | pgactor | pgx | lib/pq |",
 		"| select1 | queries/s | 400 (2.67×) | 150 (1.00×) | 50.0 (0.33×) |",
 		"| pipeline1000 | queries/s | error | 1.00k (1.00×) | unsupported |",
-		"| select1 | pgactor | 400 | 2.67× | 10 | 20 | 3.00 | 4.000 |  |  |",
+		"| select1 | pgactor | 400 | 2.67× | 10 (1.00×) | 20 (1.00×) | 6.00 (2.00×) | 4.000 (1.00×) |  |  |",
+		"| select1 | pgx | 150 | 1.00× | 10 | 20 | 3.00 | 4.000 |  |  |",
 		"| pipeline1000 | lib/pq | unsupported | | | | | | | |",
+		"| rows1m | rows/s | 2.00M (0.50×) | 4.00M (1.00×) |  |",
+		"| rows1m | pgactor | 2.00M | 0.50× |  |  | 1.00 (0.50×) | 0.250 (2.00×) |  | peak RSS 30 MiB (1.50×) |",
 		"![ratio to pgx](chart.svg)",
 	} {
 		if !strings.Contains(md.String(), line+"\n") {
@@ -208,6 +219,8 @@ func TestReports(t *testing.T) {
 		"select1 pgx: 150/s, 1.00× pgx",
 		"select1 lib/pq: 50.0/s, 0.33× pgx",
 		"pipeline1000 pgx: 1.00k/s, 1.00× pgx",
+		"rows1m pgactor: 2.00M/s, 0.50× pgx",
+		"rows1m pgx: 4.00M/s, 1.00× pgx",
 	}
 	if strings.Join(bars, "\n") != strings.Join(wantBars, "\n") {
 		t.Errorf("bars:\n%s\nwant:\n%s", strings.Join(bars, "\n"), strings.Join(wantBars, "\n"))

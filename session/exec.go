@@ -153,7 +153,7 @@ type pendingQuery struct {
 
 func (q *pendingQuery) dispatch() {
 	q.attempts++
-	q.cmd.Rows = actor.NewRowStream(4)
+	q.cmd.WantRows = true // a stream only if the result outgrows a batch
 	q.cmd.Observer = q
 	q.x.traceStart(q.ctx, q.sql, q.args)
 	sendTo(q.ctx, q.t, &q.cmd, &q.c)
@@ -178,7 +178,7 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		return
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
 	q.fut.Resolve(&q.rows, nil)
 }
 

@@ -46,11 +46,13 @@ func tagOf(c actor.Completion) CommandTag { return CommandTag{tag: c.Tag, rows: 
 // on the same connection, as an unclosed rows object would hold a pgx
 // connection busy.
 type Rows struct {
-	ctx  context.Context
-	cmd  *actor.Command
-	cols *wire.RowDescription
-	reg  *codec.Registry
-	opts codec.Options
+	ctx    context.Context
+	cmd    *actor.Command
+	stream *futures.Stream[actor.RawRow] // nil: the whole result comes with the completion
+	tail   bool                          // the completion's rows were taken
+	cols   *wire.RowDescription
+	reg    *codec.Registry
+	opts   codec.Options
 
 	batch []actor.RawRow
 	i     int
@@ -76,15 +78,26 @@ func (r *Rows) Next() bool {
 		return false
 	}
 	for r.i >= len(r.batch) {
+		if r.stream == nil {
+			// A small result: every row came with the completion.
+			if r.tail {
+				r.finish()
+				return false
+			}
+			r.tail = true
+			comp, err := r.cmd.Result.Await(r.ctx)
+			if err != nil {
+				r.finish()
+				return false
+			}
+			r.batch, r.i = comp.Batch, 0
+			continue
+		}
 		if r.batch != nil {
-			r.cmd.Rows.Recycle(r.batch)
+			r.stream.Recycle(r.batch)
 			r.batch = nil
 		}
-		if r.cmd.Rows == nil {
-			r.finish()
-			return false
-		}
-		b, ok := r.cmd.Rows.Next(r.ctx)
+		b, ok := r.stream.Next(r.ctx)
 		if !ok {
 			r.finish()
 			return false
@@ -107,8 +120,8 @@ func (r *Rows) Next() bool {
 func (r *Rows) finish() {
 	r.done = true
 	comp, err := r.cmd.Result.Await(r.ctx)
-	if err == nil && r.cmd.Rows != nil {
-		err = r.cmd.Rows.Err()
+	if err == nil && r.stream != nil {
+		err = r.stream.Err()
 	}
 	if err != nil {
 		if r.err == nil {
@@ -172,8 +185,8 @@ func (r *Rows) CommandTag() CommandTag { return r.tag }
 // waits until the command ended and returns its error, if any.
 func (r *Rows) Close() error {
 	if !r.done {
-		if r.cmd.Rows != nil {
-			r.cmd.Rows.Cancel()
+		if r.stream != nil {
+			r.stream.Cancel()
 		}
 		r.done = true
 		comp, err := r.cmd.Result.Await(r.ctx)

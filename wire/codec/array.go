@@ -440,7 +440,7 @@ func (a *arrayCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, er
 	if out, ok := a.encodeSliceFast(buf, v); ok {
 		return out, BinaryFormat, nil
 	}
-	dims, elems, err := flattenArray(v)
+	dims, elems, err := flattenArray(v, isRowCodec(a.elem))
 	if err != nil {
 		return buf, 0, err
 	}
@@ -459,11 +459,42 @@ func (a *arrayCodec) AppendText(buf []byte, v any, opts *Options) ([]byte, error
 	if s, ok := v.(string); ok {
 		return append(buf, s...), nil
 	}
-	dims, elems, err := flattenArray(v)
+	dims, elems, err := flattenArray(v, isRowCodec(a.elem))
 	if err != nil {
 		return buf, err
 	}
 	return a.appendTextFlat(buf, dims, elems, opts)
+}
+
+// appendBinaryText renders a binary array in text straight from its bytes,
+// each element by the element codec from its own bytes: a decoded row is
+// a []any, which rendering a decoded array could take for a sub-array.
+func (a *arrayCodec) appendBinaryText(buf, src []byte, opts *Options) ([]byte, error) {
+	dims, _, rest, err := a.binaryHeader(src)
+	if err != nil {
+		return buf, err
+	}
+	buf, err = appendArrayText(buf, dims, func(buf []byte) ([]byte, bool, error) {
+		if len(rest) < 4 {
+			return buf, false, invalid(a.name, "truncated element")
+		}
+		n := int32(binary.BigEndian.Uint32(rest))
+		rest = rest[4:]
+		if n == -1 {
+			return buf, true, nil
+		}
+		if n < 0 || int(n) > len(rest) {
+			return buf, false, invalid(a.name, "element length %d", n)
+		}
+		elem := rest[:n:n]
+		rest = rest[n:]
+		out, err := appendBinaryText(buf, a.elem, elem, opts)
+		return out, false, err
+	})
+	if err == nil && len(rest) != 0 {
+		err = invalid(a.name, "trailing bytes")
+	}
+	return buf, err
 }
 
 func (a *arrayCodec) encodeBinary(buf []byte, dims []ArrayDimension, elems []any, opts *Options) ([]byte, bool, error) {
@@ -510,6 +541,21 @@ func (a *arrayCodec) encodeBinary(buf []byte, dims []ArrayDimension, elems []any
 
 func (a *arrayCodec) appendTextFlat(buf []byte, dims []ArrayDimension, elems []any, opts *Options) ([]byte, error) {
 	if len(elems) == 0 {
+		dims = nil
+	}
+	i := 0
+	return appendArrayText(buf, dims, func(buf []byte) ([]byte, bool, error) {
+		e := elems[i]
+		i++
+		return textElement(buf, a.elem, e, opts)
+	})
+}
+
+// appendArrayText writes array_out's syntax for dims (none: "{}"), with
+// decoration when a lower bound is not 1. elem appends the next element's
+// unquoted text, in row-major order, or reports NULL.
+func appendArrayText(buf []byte, dims []ArrayDimension, elem func([]byte) ([]byte, bool, error)) ([]byte, error) {
+	if len(dims) == 0 {
 		return append(buf, "{}"...), nil
 	}
 	for _, d := range dims {
@@ -526,8 +572,6 @@ func (a *arrayCodec) appendTextFlat(buf []byte, dims []ArrayDimension, elems []a
 		}
 	}
 	var tmp []byte
-	var err error
-	i := 0
 	var level func(depth int) error
 	level = func(depth int) error {
 		buf = append(buf, '{')
@@ -542,8 +586,8 @@ func (a *arrayCodec) appendTextFlat(buf []byte, dims []ArrayDimension, elems []a
 				continue
 			}
 			var null bool
-			tmp, null, err = textElement(tmp[:0], a.elem, elems[i], opts)
-			i++
+			var err error
+			tmp, null, err = elem(tmp[:0])
 			if err != nil {
 				return err
 			}
@@ -587,8 +631,10 @@ func appendQuotedElement(buf, s []byte, delim byte) []byte {
 
 // flattenArray turns an Array, a slice or array (nested for more
 // dimensions), or []any into dimensions and row-major elements. Byte
-// slices and byte arrays are elements, not dimensions.
-func flattenArray(v any) ([]ArrayDimension, []any, error) {
+// slices and byte arrays are elements, not dimensions. With rows (the
+// element type is a record or composite) a []any below the top is an
+// element, a row as decoding returns it, not a sub-array.
+func flattenArray(v any, rows bool) ([]ArrayDimension, []any, error) {
 	if a, ok := v.(Array); ok {
 		total := int64(1)
 		for _, d := range a.Dims {
@@ -603,7 +649,7 @@ func flattenArray(v any) ([]ArrayDimension, []any, error) {
 	if !isArrayValue(rv) {
 		return nil, nil, mismatch(goTypeName(v) + " is not a slice")
 	}
-	f := flattener{leaf: -1}
+	f := flattener{leaf: -1, rows: rows}
 	if err := f.walk(rv, 0); err != nil {
 		return nil, nil, err
 	}
@@ -618,6 +664,7 @@ type flattener struct {
 	lens  []int32
 	elems []any
 	leaf  int
+	rows  bool // []any values are elements (rows), not sub-arrays
 }
 
 func (f *flattener) walk(v reflect.Value, depth int) error {
@@ -639,7 +686,7 @@ func (f *flattener) walk(v reflect.Value, depth int) error {
 		for e.Kind() == reflect.Interface && !e.IsNil() {
 			e = e.Elem()
 		}
-		if isArrayValue(e) {
+		if isArrayValue(e) && !(f.rows && e.Type() == anySliceType) {
 			if f.leaf >= 0 && f.leaf <= depth {
 				return mismatch("sub-array where an element belongs")
 			}
@@ -661,6 +708,8 @@ func (f *flattener) walk(v reflect.Value, depth int) error {
 	}
 	return nil
 }
+
+var anySliceType = reflect.TypeFor[[]any]()
 
 // isArrayValue reports whether v is a slice or Go array that stands for a
 // PostgreSQL array (byte slices are bytea, uuid, and the like).

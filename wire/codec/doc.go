@@ -14,7 +14,9 @@
 //	float4, float8               float32, float64 (NaN and ±Inf included)
 //	numeric                      Numeric (exact; never through float64)
 //	text, varchar, bpchar,
-//	name, "char", unknown        string
+//	name, unknown                string
+//	"char"                       string of its one byte ("\xc3", not the
+//	                             text form \303); "" for the zero byte
 //	bytea                        []byte
 //	date, timestamp              time.Time in UTC (midnight for date)
 //	timestamptz                  time.Time in Options.Location (UTC if nil)
@@ -30,14 +32,22 @@
 //	                             for empty arrays; Array (dimensions, lower bounds,
 //	                             row-major elements) otherwise; nil elements for NULL
 //	ranges                       Range
-//	record, composites           []any: typed fields in binary, strings in text
+//	record, composites           []any: typed fields in binary (a nested row is
+//	                             a []any too), strings in text
 //	unknown OIDs                 string with Options.IgnoreUnknownTypes, else an
 //	                             error wrapping ErrUnknownType that names the OID
 //
 // Enums and other extension types (citext, hstore...) are unknown OIDs until
 // registered: NewTextCodec covers any type whose values are text, and
 // NewArrayCodec, NewRangeCodec and NewCompositeCodec their arrays, ranges
-// and rows. Domains need nothing: RowDescription reports their base type.
+// and rows. A column of a domain type needs nothing: RowDescription
+// reports the base type's OID. Everything else about a domain carries the
+// domain's own OIDs and needs Register: an array of a domain arrives as the
+// domain's array type, whose binary form names the domain, not its base,
+// as the element type (so the bytes do not tell the element type either),
+// and a record field of a domain type names the domain. NewDomainCodec
+// gives a domain its base type's codec; register it, and NewArrayCodec
+// over it for the domain's array type.
 //
 // Scan decodes into a destination instead. It converts only without loss:
 // an integer into a narrower Go integer that holds it, a numeric with a
@@ -50,15 +60,26 @@
 // scan into (nested) Go slices of any scannable element type; their lower
 // bounds are not kept.
 //
+// A binary record, array or "char" is rendered into a string from its
+// bytes, each record field by the type it names, because the decoded value
+// cannot say how it prints: a nested row and an array are both []any, and
+// a "char" above 127 prints as \ooo.
+//
 // Decoding never trusts the input: lengths are checked, element and field
 // counts are bounded by the bytes that remain before anything is allocated,
 // arrays nest at most 6 deep and records 32.
 //
 // # Encoding
 //
-// AppendParam encodes a Go value for Bind: nil and nil pointers are NULL,
-// pointers and driver.Valuer are unwrapped, Encoder types encode
-// themselves, named types over basic kinds count as their kind. When the
+// AppendParam encodes a Go value for Bind: nil, nil pointers and nil slices
+// are NULL (an empty slice is an empty array), pointers and driver.Valuer
+// are unwrapped, Encoder types encode themselves, named types over basic
+// kinds count as their kind. For an array of a record or composite type a
+// []any element is a row, as decoding returns it, so a decoded array of
+// rows goes back as it came; elsewhere a []any in a slice is a sub-array.
+// A composite's own fields are encoded by their Go values, the field types
+// being unknown: a row or an array of rows inside a field cannot be told
+// from an array, so pass such a field in its text form. When the
 // server declared the parameter's type the value is encoded for it
 // (integers range-checked), binary where that is exact; strings always go
 // as text, for the server to parse. When no type is declared, ParamOID

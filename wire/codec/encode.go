@@ -118,8 +118,8 @@ func isNilPointer(v any) bool {
 	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
-// normalize unwraps what codecs never see: nil and nil pointers (NULL, as
-// are nil byte slices), pointers, and driver.Valuer. Named types are kept:
+// normalize unwraps what codecs never see: nil, nil pointers and nil
+// slices (all NULL), pointers, and driver.Valuer. Named types are kept:
 // a registered Go type must reach its codec as itself.
 func normalize(v any) (any, bool, error) {
 	for range maxValuerDepth {
@@ -129,9 +129,11 @@ func normalize(v any) (any, bool, error) {
 		case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
 			float32, float64, string, time.Time, time.Duration,
 			Numeric, Interval, Time, TimeTZ, Timestamp, InfinityModifier, UUID, [16]byte,
-			BitString, Range, Array, []any, netip.Prefix, netip.Addr, net.IPNet, big.Int:
+			BitString, Range, Array, netip.Prefix, netip.Addr, net.IPNet, big.Int:
 			return v, false, nil
 		case []byte:
+			return v, x == nil, nil
+		case []any:
 			return v, x == nil, nil
 		case *big.Int:
 			return v, x == nil, nil
@@ -159,7 +161,9 @@ func normalize(v any) (any, bool, error) {
 			v = rv.Elem().Interface()
 			continue
 		case reflect.Slice:
-			if rv.IsNil() && rv.Type().Elem().Kind() == reflect.Uint8 {
+			// Scan stores a NULL array as a nil slice, so a nil slice must
+			// go back as NULL; an empty non-nil one is '{}'.
+			if rv.IsNil() {
 				return nil, true, nil
 			}
 		}
@@ -327,7 +331,7 @@ func scalarOID(v any) (uint32, bool) {
 // arrayCodecFor finds the array type of a slice's elements from its first
 // non-NULL leaf element; an all-NULL array is left to the server.
 func (r *Registry) arrayCodecFor(v any) (Codec, uint32, error) {
-	_, elems, err := flattenArray(v)
+	_, elems, err := flattenArray(v, false)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -120,6 +120,17 @@ func TestAppendParam(t *testing.T) {
 		{"nil", 0, nil, nil, codec.TextFormat, true, nil},
 		{"nil pointer", codec.OIDInt8, nilPtr, nil, codec.TextFormat, true, nil},
 		{"pointer", codec.OIDInt8, &five, be64(5), codec.BinaryFormat, false, nil},
+		// Scan stores a NULL array as a nil slice; it must go back as NULL.
+		{"nil slice", codec.OIDInt4Array, []int32(nil), nil, codec.TextFormat, true, nil},
+		{"nil slice undeclared", 0, []string(nil), nil, codec.TextFormat, true, nil},
+		{"nil []any", codec.OIDTextArray, []any(nil), nil, codec.TextFormat, true, nil},
+		{"nil nested slice", codec.OIDInt4Array, [][]int32(nil), nil, codec.TextFormat, true, nil},
+		{"empty slice", codec.OIDInt4Array, []int32{}, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23}, codec.BinaryFormat, false, nil},
+		// "char": charrecv needs one byte, the zero byte for "".
+		{`"char" empty`, codec.OIDChar, "", []byte{0}, codec.BinaryFormat, false, nil},
+		{`"char" high byte`, codec.OIDChar, "\xc3", []byte{0xc3}, codec.BinaryFormat, false, nil},
+		{`"char" escape as text`, codec.OIDChar, `\303`, []byte(`\303`), codec.TextFormat, false, nil},
+		{`"char" array`, codec.OIDCharArray, []string{"", "\xc3"}, mustHex(t, "0000000100000000000000120000000200000001000000010000000001c3"), codec.BinaryFormat, false, nil},
 		{"null Valuer", codec.OIDInt8, sql.NullInt64{}, nil, codec.TextFormat, true, nil},
 		{"Valuer", codec.OIDInt8, sql.NullInt64{Int64: 2, Valid: true}, be64(2), codec.BinaryFormat, false, nil},
 		{"int into int2", codec.OIDInt2, 7, be16(7), codec.BinaryFormat, false, nil},
@@ -236,6 +247,10 @@ func TestRoundTrip(t *testing.T) {
 		{codec.BitString{Bytes: []byte{0xa0}, Len: 3}, codec.BitString{Bytes: []byte{0xa0}, Len: 3}, 0},
 		{[]int32{1, 2}, []any{int32(1), int32(2)}, 0},
 		{[]*string{nil}, []any{nil}, codec.OIDTextArray},
+		{"", "", codec.OIDChar},
+		{"\x00", "", codec.OIDChar},
+		{"\xff", "\xff", codec.OIDChar},
+		{[]any{"", "\x80", nil}, []any{"", "\x80", nil}, codec.OIDCharArray},
 		{[]string{"a,b", `"`, `\`, " x "}, []any{"a,b", `"`, `\`, " x "}, codec.OIDTextArray},
 		{[][]string{{"a"}, {"b"}}, codec.Array{Dims: []codec.ArrayDimension{{Length: 2, LowerBound: 1}, {Length: 1, LowerBound: 1}}, Elements: []any{"a", "b"}}, codec.OIDVarcharArray},
 		{[]int32{}, []any{}, 0},
@@ -279,6 +294,9 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Errorf("%#v: AppendText: %v", tc.in, err)
 			continue
+		}
+		if text == nil {
+			text = []byte{} // empty text (the "char" zero byte), not NULL
 		}
 		got, err = r.DecodeValue(oid, codec.TextFormat, text, opts)
 		if err != nil || !sameValue(got, tc.want) {

@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"math"
@@ -66,6 +67,9 @@ var serverGolden = []struct {
 	{`('ab'::bpchar(4))`, codec.OIDBpchar, `ab  `, "61622020"},
 	{`('nm'::name)`, codec.OIDName, `nm`, "6e6d"},
 	{`('x'::"char")`, codec.OIDChar, `x`, "78"},
+	{`(''::"char")`, codec.OIDChar, ``, "00"},
+	{`('\303'::"char")`, codec.OIDChar, `\303`, "c3"},
+	{`(ARRAY['a', '\303', '']::"char"[])`, codec.OIDCharArray, `{a,"\\303",""}`, "0000000100000000000000120000000300000001000000016100000001c30000000100"},
 	{`('\xe9'::bytea)`, codec.OIDBytea, `\xe9`, "e9"},
 	{`(''::bytea)`, codec.OIDBytea, `\x`, ""},
 	{`('\x0102ff'::bytea)`, codec.OIDBytea, `\x0102ff`, "0102ff"},
@@ -132,6 +136,7 @@ var serverGolden = []struct {
 	{`(ROW(1, 'a b', NULL, ''::text, 2.5::numeric))`, codec.OIDRecord, `(1,"a b",,"",2.5)`, "00000005000000170000000400000001000002c100000003612062000002c1ffffffff0000001900000000000006a40000000c000200000000000100021388"},
 	{`(ROW(ROW(1,'x'), ARRAY[1,2]))`, codec.OIDRecord, `("(1,x)","{1,2}")`, "00000002000008c90000001900000002000000170000000400000001000002c10000000178000003ef00000024000000010000000000000017000000020000000100000004000000010000000400000002"},
 	{`(ROW())`, codec.OIDRecord, `()`, "00000000"},
+	{`(ROW(ROW(1,'x'::text), ''::"char", '\303'::"char"))`, codec.OIDRecord, `("(1,x)","","\\303")`, "00000003000008c900000019000000020000001700000004000000010000001900000001780000001200000001000000001200000001c3"},
 
 	// Pseudo-random values (Python random.seed(7)) for the float, interval,
 	// numeric and timestamptz printers.
@@ -296,6 +301,43 @@ func TestGoldenFormatsAgree(t *testing.T) {
 	}
 }
 
+// TestGoldenScanString scans every binary server value into the string
+// destinations and expects the server's own text: records and arrays are
+// rendered from their bytes, so a nested row does not print as an array,
+// and a "char" above 127 prints as its octal escape, not a raw byte.
+func TestGoldenScanString(t *testing.T) {
+	r := codec.NewRegistry()
+	opts := &codec.Options{Location: berlin(t)}
+	type myString string
+	for _, g := range serverGolden {
+		src := mustHex(t, g.binHex)
+		var s string
+		var ps *string
+		var ms myString
+		var ns sql.NullString
+		for _, dest := range []any{&s, &ps, &ms, &ns} {
+			if err := r.Scan(g.oid, codec.BinaryFormat, src, dest, opts); err != nil {
+				t.Errorf("%s into %T: %v", g.expr, dest, err)
+			}
+		}
+		if s != g.text || ps == nil || *ps != g.text || string(ms) != g.text {
+			got := "<nil>"
+			if ps != nil {
+				got = *ps
+			}
+			t.Errorf("%s: scanned into *string %q, **string %q, *myString %q; server printed %q", g.expr, s, got, ms, g.text)
+		}
+		// A sql.Scanner gets driver values, text only where the natural
+		// value is not one.
+		if ns.String != g.text {
+			switch g.oid {
+			case codec.OIDRecord, codec.OIDCharArray, codec.OIDChar:
+				t.Errorf("%s into sql.NullString = %q, server printed %q", g.expr, ns.String, g.text)
+			}
+		}
+	}
+}
+
 // TestGoldenEncode re-encodes each decoded value and expects the server's
 // own text and binary bytes back.
 func TestGoldenEncode(t *testing.T) {
@@ -376,6 +418,9 @@ func TestGoldenNaturalValues(t *testing.T) {
 		"(1e-20::numeric)":                               num("0.00000000000000000001"),
 		"('ab'::bpchar(4))":                              "ab  ",
 		"('x'::\"char\")":                                "x",
+		"(''::\"char\")":                                 "",
+		"('\\303'::\"char\")":                            "\xc3",
+		`(ARRAY['a', '\303', '']::"char"[])`:             []any{"a", "\xc3", ""},
 		"('\\x0102ff'::bytea)":                           []byte{1, 2, 0xff},
 		"(''::bytea)":                                    []byte{},
 		"('0044-03-15 BC'::date)":                        time.Date(-43, 3, 15, 0, 0, 0, 0, time.UTC),
@@ -410,13 +455,14 @@ func TestGoldenNaturalValues(t *testing.T) {
 			Elements: []any{int16(7), int16(8)},
 		},
 		"(ARRAY['a','b c',NULL,'NULL','x\"y','q\\z','']::text[])": []any{"a", "b c", nil, "NULL", `x"y`, `q\z`, ""},
-		"('[1,5)'::int4range)":                          codec.Range{Lower: int32(1), Upper: int32(5), LowerInclusive: true},
-		"('empty'::int4range)":                          codec.Range{Empty: true},
-		"('(,5]'::int8range)":                           codec.Range{Upper: int64(6), LowerUnbounded: true},
-		"('[2.5,)'::numrange)":                          codec.Range{Lower: num("2.5"), LowerInclusive: true, UpperUnbounded: true},
-		"(ROW(1, 'a b', NULL, ''::text, 2.5::numeric))": []any{int32(1), "a b", nil, "", num("2.5")},
-		"(ROW(ROW(1,'x'), ARRAY[1,2]))":                 []any{[]any{int32(1), "x"}, []any{int32(1), int32(2)}},
-		"(ROW())":                                       []any{},
+		"('[1,5)'::int4range)":                                codec.Range{Lower: int32(1), Upper: int32(5), LowerInclusive: true},
+		"('empty'::int4range)":                                codec.Range{Empty: true},
+		"('(,5]'::int8range)":                                 codec.Range{Upper: int64(6), LowerUnbounded: true},
+		"('[2.5,)'::numrange)":                                codec.Range{Lower: num("2.5"), LowerInclusive: true, UpperUnbounded: true},
+		"(ROW(1, 'a b', NULL, ''::text, 2.5::numeric))":       []any{int32(1), "a b", nil, "", num("2.5")},
+		"(ROW(ROW(1,'x'), ARRAY[1,2]))":                       []any{[]any{int32(1), "x"}, []any{int32(1), int32(2)}},
+		`(ROW(ROW(1,'x'::text), ''::"char", '\303'::"char"))`: []any{[]any{int32(1), "x"}, "", "\xc3"},
+		"(ROW())": []any{},
 	}
 	r := codec.NewRegistry()
 	seen := 0

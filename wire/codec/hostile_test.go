@@ -81,6 +81,26 @@ func TestHostileRecords(t *testing.T) {
 	if err != nil || v.([]any)[0] != "x" {
 		t.Errorf("unknown field type ignored: %v, %v", v, err)
 	}
+	// Rendering into a string walks the same bytes and refuses the same.
+	var s string
+	for _, tc := range []struct {
+		name string
+		src  []byte
+		opts *codec.Options
+		want error
+	}{
+		{"deep nesting", inner, nil, codec.ErrInvalid},
+		{"lying count", lie, nil, codec.ErrInvalid},
+		{"trailing bytes", append(binary.BigEndian.AppendUint32(nil, 0), 0), nil, codec.ErrInvalid},
+		{"unknown field type", unknownField, nil, codec.ErrUnknownType},
+	} {
+		if err := r.Scan(codec.OIDRecord, codec.BinaryFormat, tc.src, &s, tc.opts); !errors.Is(err, tc.want) {
+			t.Errorf("%s into *string: err = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if err := r.Scan(codec.OIDRecord, codec.BinaryFormat, unknownField, &s, &codec.Options{IgnoreUnknownTypes: true}); err != nil || s != "(x)" {
+		t.Errorf("unknown field type ignored, into *string: %q, %v", s, err)
+	}
 }
 
 func TestHostileScalars(t *testing.T) {

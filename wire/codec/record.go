@@ -39,55 +39,118 @@ func (c *recordCodec) DecodesBinary() bool  { return true }
 func (c *recordCodec) GoType() reflect.Type { return nil }
 
 func (c *recordCodec) Decode(format int16, src []byte, opts *Options) (any, error) {
-	depth := 0
-	if opts != nil {
-		depth = opts.depth
-	}
-	if depth >= maxRecordDepth {
-		return nil, invalid("record", "nested deeper than %d", maxRecordDepth)
+	inner, err := nested(opts)
+	if err != nil {
+		return nil, err
 	}
 	if format == TextFormat {
 		return decodeRecordText(src)
 	}
-	inner := Options{depth: depth + 1}
+	var fields []any
+	err = walkRecordBinary(src, func(i, n int, oid uint32, field []byte) error {
+		if fields == nil {
+			fields = make([]any, n)
+		}
+		v, err := c.r.DecodeValue(oid, BinaryFormat, field, &inner)
+		fields[i] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fields == nil {
+		fields = []any{}
+	}
+	return fields, nil
+}
+
+// nested returns the options for the fields of a record, one level deeper,
+// or an error past maxRecordDepth.
+func nested(opts *Options) (Options, error) {
+	var inner Options
 	if opts != nil {
 		inner = *opts
-		inner.depth = depth + 1
 	}
+	if inner.depth >= maxRecordDepth {
+		return inner, invalid("record", "nested deeper than %d", maxRecordDepth)
+	}
+	inner.depth++
+	return inner, nil
+}
+
+// walkRecordBinary checks a binary record and calls field for each field
+// in order: its index, the field count, its type OID, and its bytes (nil
+// for NULL; only valid during the call).
+func walkRecordBinary(src []byte, field func(i, n int, oid uint32, src []byte) error) error {
 	if len(src) < 4 {
-		return nil, invalid("record", "binary length %d", len(src))
+		return invalid("record", "binary length %d", len(src))
 	}
 	n := int32(binary.BigEndian.Uint32(src))
 	src = src[4:]
 	// Each field takes at least 8 bytes (its oid and length).
 	if n < 0 || int64(n) > int64(len(src))/8 {
-		return nil, invalid("record", "%d fields in %d bytes", n, len(src))
+		return invalid("record", "%d fields in %d bytes", n, len(src))
 	}
-	fields := make([]any, n)
-	for i := range fields {
+	for i := range int(n) {
 		if len(src) < 8 {
-			return nil, invalid("record", "truncated field")
+			return invalid("record", "truncated field")
 		}
 		oid := binary.BigEndian.Uint32(src)
 		size := int32(binary.BigEndian.Uint32(src[4:]))
 		src = src[8:]
-		if size == -1 {
-			continue
+		var f []byte
+		if size != -1 {
+			if size < 0 || int(size) > len(src) {
+				return invalid("record", "field length %d", size)
+			}
+			f, src = src[:size:size], src[size:]
 		}
-		if size < 0 || int(size) > len(src) {
-			return nil, invalid("record", "field length %d", size)
+		if err := field(i, int(n), oid, f); err != nil {
+			return err
 		}
-		v, err := c.r.DecodeValue(oid, BinaryFormat, src[:size:size], &inner)
-		if err != nil {
-			return nil, err
-		}
-		fields[i] = v
-		src = src[size:]
 	}
 	if len(src) != 0 {
-		return nil, invalid("record", "trailing bytes")
+		return invalid("record", "trailing bytes")
 	}
-	return fields, nil
+	return nil
+}
+
+// appendBinaryText renders a binary record as record_out prints it,
+// straight from its bytes: each field goes through the codec of the OID it
+// carries, so a nested record stays a row. The decoded []any could not
+// say that: a nested record and an array both decode to []any.
+func (c *recordCodec) appendBinaryText(buf, src []byte, opts *Options) ([]byte, error) {
+	inner, err := nested(opts)
+	if err != nil {
+		return buf, err
+	}
+	buf = append(buf, '(')
+	var tmp []byte
+	err = walkRecordBinary(src, func(i, _ int, oid uint32, field []byte) error {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if field == nil {
+			return nil
+		}
+		var err error
+		tmp, err = c.r.appendBinaryText(tmp[:0], oid, field, &inner)
+		buf = appendQuotedElement(buf, tmp, ',')
+		return err
+	})
+	return append(buf, ')'), err
+}
+
+// isRowCodec reports whether values of c are rows (record or composite),
+// which arrive as []any.
+func isRowCodec(c Codec) bool {
+	switch x := c.(type) {
+	case *recordCodec, *compositeCodec:
+		return true
+	case *domainCodec:
+		return isRowCodec(x.Codec)
+	}
+	return false
 }
 
 // decodeRecordText reads record_out's syntax: "(a,,\"b c\")". An empty

@@ -86,6 +86,60 @@ type fastScanner interface {
 	scanFast(format int16, src []byte, dest any, opts *Options) (handled bool, err error)
 }
 
+// binaryTexter is implemented by codecs whose decoded value does not
+// render back to its text form by itself: records and arrays (a row and a
+// sub-array both decode to []any) and "char" (a byte above 127). Scanning
+// a binary value of theirs into a string renders it from its bytes.
+type binaryTexter interface {
+	appendBinaryText(buf, src []byte, opts *Options) ([]byte, error)
+}
+
+// texterOf returns c as a binaryTexter, looking through domains: a
+// domain's bytes are its base type's.
+func texterOf(c Codec) (binaryTexter, bool) {
+	for {
+		d, ok := c.(*domainCodec)
+		if !ok {
+			break
+		}
+		c = d.Codec
+	}
+	bt, ok := c.(binaryTexter)
+	return bt, ok
+}
+
+// appendBinaryText appends the text form of the binary value src of c.
+func appendBinaryText(buf []byte, c Codec, src []byte, opts *Options) ([]byte, error) {
+	if bt, ok := texterOf(c); ok {
+		return bt.appendBinaryText(buf, src, opts)
+	}
+	if !c.DecodesBinary() {
+		return buf, invalid(c.Name(), "binary format not supported")
+	}
+	v, err := c.Decode(BinaryFormat, src, opts)
+	if err != nil {
+		return buf, err
+	}
+	return c.AppendText(buf, v, opts)
+}
+
+// appendBinaryText is appendBinaryText for a value that names its own
+// type (a record field), unknown ones handled as DecodeValue does.
+func (r *Registry) appendBinaryText(buf []byte, oid uint32, src []byte, opts *Options) ([]byte, error) {
+	c, ok := r.Lookup(oid)
+	if !ok {
+		if opts.ignoreUnknown() {
+			return append(buf, src...), nil
+		}
+		return buf, unknownTypeError(oid)
+	}
+	out, err := appendBinaryText(buf, c, src, opts)
+	if err != nil {
+		return buf, fmt.Errorf("codec: cannot decode %s: %w", c.Name(), err)
+	}
+	return out, nil
+}
+
 // Registry maps OIDs and Go types to codecs. Lookups are lock-free; Register
 // copies the tables, so it is safe at any time but meant for setup.
 type Registry struct {
@@ -180,7 +234,7 @@ func (r *Registry) DecodeValue(oid uint32, format int16, src []byte, opts *Optio
 		if opts.ignoreUnknown() {
 			return string(src), nil
 		}
-		return nil, fmt.Errorf("codec: cannot decode %s: %w (register a codec or set IgnoreUnknownTypes)", unknownName(oid), ErrUnknownType)
+		return nil, unknownTypeError(oid)
 	}
 	if format != TextFormat && format != BinaryFormat {
 		return nil, fmt.Errorf("codec: cannot decode %s: %w: format code %d", c.Name(), ErrInvalid, format)
@@ -193,4 +247,8 @@ func (r *Registry) DecodeValue(oid uint32, format int16, src []byte, opts *Optio
 		return nil, fmt.Errorf("codec: cannot decode %s: %w", c.Name(), err)
 	}
 	return v, nil
+}
+
+func unknownTypeError(oid uint32) error {
+	return fmt.Errorf("codec: cannot decode %s: %w (register a codec or set IgnoreUnknownTypes)", unknownName(oid), ErrUnknownType)
 }

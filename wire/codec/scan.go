@@ -68,6 +68,18 @@ func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byt
 			*d = string(src)
 			return nil
 		}
+		if format == TextFormat && wantsString(dest) {
+			val = string(src) // already the text form
+			break
+		}
+		if bt, ok := texterOf(c); ok && format == BinaryFormat && wantsText(dest) {
+			b, err := bt.appendBinaryText(nil, src, opts)
+			if err != nil {
+				return err
+			}
+			val = string(b)
+			break
+		}
 		v, err := c.Decode(format, src, opts)
 		if err != nil {
 			return err
@@ -87,6 +99,33 @@ func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byt
 		return s.Scan(dv)
 	}
 	return assign(dest, val, c, opts)
+}
+
+// wantsString reports whether dest is a string behind one or more
+// pointers (*string, **string, *MyString), which takes the text form; a
+// sql.Scanner decides for itself.
+func wantsString(dest any) bool {
+	if _, ok := dest.(sql.Scanner); ok {
+		return false
+	}
+	t := reflect.TypeOf(dest)
+	if t == nil || t.Kind() != reflect.Pointer {
+		return false
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.String
+}
+
+// wantsText reports whether dest takes the text form of a value whose
+// codec is a binaryTexter: a string, or a sql.Scanner, which would be
+// given the text of a record or array anyway.
+func wantsText(dest any) bool {
+	if _, ok := dest.(sql.Scanner); ok {
+		return true
+	}
+	return wantsString(dest)
 }
 
 // scanNull stores SQL NULL where a destination can hold it.

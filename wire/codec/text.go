@@ -14,46 +14,7 @@ func textCodecs() []Codec {
 		newTextCodec(OIDBpchar, "bpchar", true),
 		newTextCodec(OIDName, "name", true),
 		newTextCodec(OIDUnknown, "unknown", false),
-		&builtin{
-			oid: OIDChar, name: "char",
-			// "char" is one byte in binary; text output escapes bytes
-			// >= 128 as \ooo and prints NUL as the empty string.
-			decodeBinary: func(src []byte, _ *Options) (any, error) {
-				if len(src) > 1 {
-					return nil, invalid("char", "binary length %d", len(src))
-				}
-				return string(src), nil
-			},
-			decodeText: func(src []byte, _ *Options) (any, error) {
-				if len(src) == 4 && src[0] == '\\' {
-					n := 0
-					for _, c := range src[1:] {
-						if c < '0' || c > '7' {
-							return nil, invalid("char", "text value %q", src)
-						}
-						n = n*8 + int(c-'0')
-					}
-					if n > 255 {
-						return nil, invalid("char", "text value %q", src)
-					}
-					return string([]byte{byte(n)}), nil
-				}
-				if len(src) > 1 {
-					return nil, invalid("char", "text value %q", src)
-				}
-				return string(src), nil
-			},
-			encodeBinary: func(buf []byte, v any, _ *Options) ([]byte, bool, error) {
-				s, ok := v.(string)
-				if !ok || len(s) > 1 {
-					return buf, false, nil
-				}
-				return append(buf, s...), true, nil
-			},
-			appendText: func(buf []byte, v any, _ *Options) ([]byte, error) {
-				return buf, cantEncode(v, "char")
-			},
-		},
+		charCodec{},
 		&builtin{
 			oid: OIDBytea, name: "bytea", goType: reflect.TypeFor[[]byte](),
 			decodeBinary: func(src []byte, _ *Options) (any, error) {
@@ -204,4 +165,103 @@ func decodeByteaText(dst, src []byte) ([]byte, error) {
 		i += 3
 	}
 	return out, nil
+}
+
+// charCodec is "char", a single byte. Its Go value is a string of that
+// byte, except the zero byte, which is "": the server reads an empty
+// string as the zero byte and prints the zero byte as an empty string, so
+// "" is its value in both formats. A byte above 127 is not a character:
+// the decoded string holds the raw byte, and the server prints it as an
+// octal escape (\303), so rendering goes through appendCharText.
+type charCodec struct{}
+
+func (charCodec) OID() uint32         { return OIDChar }
+func (charCodec) Name() string        { return "char" }
+func (charCodec) DecodesBinary() bool { return true }
+
+func (charCodec) Decode(format int16, src []byte, _ *Options) (any, error) {
+	if format == TextFormat && len(src) == 4 && src[0] == '\\' {
+		n := 0
+		for _, c := range src[1:] {
+			if c < '0' || c > '7' {
+				return nil, invalid("char", "text value %q", src)
+			}
+			n = n*8 + int(c-'0')
+		}
+		if n > 255 {
+			return nil, invalid("char", "text value %q", src)
+		}
+		return charValue(byte(n)), nil
+	}
+	switch len(src) {
+	case 0:
+		return "", nil
+	case 1:
+		return charValue(src[0]), nil
+	}
+	return nil, invalid("char", "value of %d bytes", len(src))
+}
+
+// charValue is the Go value of a "char" byte.
+func charValue(b byte) string {
+	if b == 0 {
+		return ""
+	}
+	return string([]byte{b})
+}
+
+// Encode sends a string of at most one byte in binary ("" as the zero
+// byte: charrecv refuses an empty value); a longer one is text input for
+// charin, which takes an octal escape or the first byte.
+func (c charCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
+	if s, ok := charString(v); ok && len(s) <= 1 {
+		if s == "" {
+			return append(buf, 0), BinaryFormat, nil
+		}
+		return append(buf, s...), BinaryFormat, nil
+	}
+	out, err := c.AppendText(buf, v, opts)
+	return out, TextFormat, err
+}
+
+func (charCodec) AppendText(buf []byte, v any, _ *Options) ([]byte, error) {
+	s, ok := charString(v)
+	if !ok {
+		return buf, cantEncode(v, "char")
+	}
+	return appendCharText(buf, s), nil
+}
+
+// appendBinaryText renders a binary "char" as charout does, so that
+// scanning one into a string gives the text form, not a raw byte that is
+// not UTF-8.
+func (c charCodec) appendBinaryText(buf, src []byte, opts *Options) ([]byte, error) {
+	v, err := c.Decode(BinaryFormat, src, opts)
+	if err != nil {
+		return buf, err
+	}
+	return appendCharText(buf, v.(string)), nil
+}
+
+func charString(v any) (string, bool) {
+	switch s := plain(v).(type) {
+	case string:
+		return s, true
+	case []byte:
+		return string(s), true
+	}
+	return "", false
+}
+
+// appendCharText writes one byte as charout prints it: a byte above 127
+// as \ooo, the zero byte as nothing. Longer strings are passed through as
+// input for charin.
+func appendCharText(buf []byte, s string) []byte {
+	switch {
+	case s == "\x00":
+		return buf
+	case len(s) == 1 && s[0] >= 0x80:
+		return append(buf, '\\', '0'+s[0]>>6, '0'+s[0]>>3&7, '0'+s[0]&7)
+	}
+	return append(buf, s...)
 }
