@@ -58,9 +58,12 @@ type Rows struct {
 	i     int
 	vals  [][]byte
 	cur   *wire.RowDescription // the description the current row follows
-	err   error
-	done  bool
-	tag   CommandTag
+
+	plans   []codec.ScanPlan // per column of planFor
+	planFor *wire.RowDescription
+	err     error
+	done    bool
+	tag     CommandTag
 }
 
 // Columns describes the result columns (nil for a command without rows).
@@ -142,13 +145,21 @@ func (r *Rows) Scan(dest ...any) error {
 	if len(dest) != len(r.vals) {
 		return fmt.Errorf("pgactor: Scan: %d destinations for %d columns", len(dest), len(r.vals))
 	}
+	if r.planFor != r.cur {
+		// Look each column's codec up once per result, not once per value.
+		r.plans = r.plans[:0]
+		for i := range r.cur.Fields {
+			r.plans = append(r.plans, r.reg.PlanScan(r.cur.Fields[i].TypeOID))
+		}
+		r.planFor = r.cur
+	}
 	for i, d := range dest {
 		if d == nil {
 			continue
 		}
 		f := &r.cur.Fields[i]
-		if err := r.reg.Scan(f.TypeOID, f.Format, r.vals[i], d, &r.opts); err != nil {
-			return &wire.ColumnError{Column: f.Name, Index: i, Err: err}
+		if err := r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -99,9 +99,10 @@ type Client struct {
 	// deathReported is set once NextEvent has returned the cause of death.
 	deathReported bool
 
-	buf  []byte // received bytes; never written over once handed in
-	r    int    // read offset in buf
-	want int    // size of the message waiting for more bytes, as a growth hint
+	buf      []byte   // the chunk being read; never written over once handed in
+	r        int      // read offset in buf
+	pending  [][]byte // chunks received after buf
+	stitched bool     // buf is the client's own copy of a straddling message
 
 	queue   []*op // in flight, head first
 	free    []*op // popped ops for reuse
@@ -227,50 +228,78 @@ func (c *Client) Receive(data []byte) {
 	if len(data) == 0 || c.dead != nil {
 		return
 	}
-	if c.r == len(c.buf) {
+	if c.r == len(c.buf) && len(c.pending) == 0 {
 		c.buf, c.r = data, 0
 		return
 	}
-	rem := c.buf[c.r:]
-	if cap(rem)-len(rem) >= len(data) {
-		// Appending writes only past every byte handed out so far.
-		c.buf, c.r = append(rem, data...), 0
-		return
-	}
-	n := len(rem) + len(data)
-	size := max(n, c.want, 2*len(rem))
-	nb := make([]byte, len(rem), size)
-	copy(nb, rem)
-	c.buf, c.r = append(nb, data...), 0
+	c.pending = append(c.pending, data)
 }
 
-// frame cuts the next whole message off the buffer.
+// frame cuts the next whole message off the received bytes. Messages lie
+// in the chunks Receive was given and are handed out as views into them;
+// only a message that straddles two chunks is copied (stitched) into a
+// buffer of its own, so reading costs no copy of the bulk of the data.
 func (c *Client) frame() (tag byte, body []byte, ok bool) {
-	avail := len(c.buf) - c.r
-	if avail < 5 {
-		return 0, nil, false
+	for {
+		avail := len(c.buf) - c.r
+		need := 5 // bytes needed to know the message length
+		if avail >= 5 {
+			tag = c.buf[c.r]
+			l := int64(int32(binary.BigEndian.Uint32(c.buf[c.r+1:])))
+			if l < 4 {
+				c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " has impossible length " + strconv.FormatInt(l, 10)})
+				return 0, nil, false
+			}
+			if l-4 > int64(c.maxSize) {
+				c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " of " + strconv.FormatInt(l-4, 10) +
+					" bytes exceeds the limit of " + strconv.Itoa(c.maxSize)})
+				return 0, nil, false
+			}
+			need = 1 + int(l)
+			if avail >= need {
+				start, end := c.r+5, c.r+need
+				body = c.buf[start:end:end]
+				c.r = end
+				return tag, body, true
+			}
+		}
+		if len(c.pending) == 0 {
+			return 0, nil, false
+		}
+		if avail == 0 {
+			c.buf, c.r, c.stitched = c.pending[0], 0, false
+			c.pending[0] = nil
+			c.pending = c.pending[1:]
+			continue
+		}
+		c.stitch(need)
 	}
-	tag = c.buf[c.r]
-	l := int64(int32(binary.BigEndian.Uint32(c.buf[c.r+1:])))
-	if l < 4 {
-		c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " has impossible length " + strconv.FormatInt(l, 10)})
-		return 0, nil, false
+}
+
+// stitch makes the partial message at the end of buf contiguous with the
+// pending chunks, up to need bytes, copying only that message.
+func (c *Client) stitch(need int) {
+	rem := c.buf[c.r:]
+	var sb []byte
+	if c.stitched && cap(c.buf)-c.r >= need {
+		// Our own buffer with room: append past everything handed out.
+		sb = c.buf[c.r:]
+	} else {
+		sb = make([]byte, len(rem), need)
+		copy(sb, rem)
 	}
-	if l-4 > int64(c.maxSize) {
-		c.die(&ProtocolError{Msg: "message " + strconv.QuoteRune(rune(tag)) + " of " + strconv.FormatInt(l-4, 10) +
-			" bytes exceeds the limit of " + strconv.Itoa(c.maxSize)})
-		return 0, nil, false
+	for len(sb) < need && len(c.pending) > 0 {
+		p := c.pending[0]
+		take := min(need-len(sb), len(p))
+		sb = append(sb, p[:take]...)
+		if take == len(p) {
+			c.pending[0] = nil
+			c.pending = c.pending[1:]
+		} else {
+			c.pending[0] = p[take:]
+		}
 	}
-	total := 1 + int(l)
-	if avail < total {
-		c.want = total
-		return 0, nil, false
-	}
-	c.want = 0
-	start, end := c.r+5, c.r+total
-	body = c.buf[start:end:end]
-	c.r = end
-	return tag, body, true
+	c.buf, c.r, c.stitched = sb, 0, true
 }
 
 // NextEvent returns the next event, or NeedData when more bytes are needed.

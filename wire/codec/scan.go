@@ -29,14 +29,35 @@ func (r *Registry) Scan(oid uint32, format int16, src []byte, dest any, opts *Op
 // ScanColumn is Scan with the column's name for the error message:
 // "column n: cannot scan int8 into *int16 (overflow: 70000 does not fit)".
 func (r *Registry) ScanColumn(column string, oid uint32, format int16, src []byte, dest any, opts *Options) error {
+	p := r.PlanScan(oid)
+	return p.Scan(column, format, src, dest, opts)
+}
+
+// ScanPlan is one column's codec, looked up once, for scanning many rows
+// of it without a registry lookup per value.
+type ScanPlan struct {
+	reg   *Registry
+	c     Codec
+	known bool
+	oid   uint32
+}
+
+// PlanScan looks up oid's codec for ScanPlan.Scan. Codecs registered
+// afterwards are not seen by the plan.
+func (r *Registry) PlanScan(oid uint32) ScanPlan {
 	c, known := r.Lookup(oid)
-	err := r.scan(c, known, oid, format, src, dest, opts)
+	return ScanPlan{reg: r, c: c, known: known, oid: oid}
+}
+
+// Scan is ScanColumn with the lookup already done.
+func (p *ScanPlan) Scan(column string, format int16, src []byte, dest any, opts *Options) error {
+	err := p.reg.scan(p.c, p.known, p.oid, format, src, dest, opts)
 	if err == nil {
 		return nil
 	}
-	e := &ScanError{Column: column, OID: oid, TypeName: unknownName(oid), Dest: goTypeName(dest), Err: err}
-	if known {
-		e.TypeName = c.Name()
+	e := &ScanError{Column: column, OID: p.oid, TypeName: unknownName(p.oid), Dest: goTypeName(dest), Err: err}
+	if p.known {
+		e.TypeName = p.c.Name()
 	}
 	return e
 }
