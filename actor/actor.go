@@ -35,6 +35,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/mailbox"
@@ -164,6 +165,7 @@ type Actor struct {
 
 	// Observable state, written by the loop, read by anyone.
 	inFlight atomic.Int64
+	progress atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
 	alive    atomic.Bool
 	txStatus atomic.Uint32
 	params   atomic.Pointer[map[string]string]
@@ -303,6 +305,21 @@ func (a *Actor) Alive() bool { return a.alive.Load() }
 
 // InFlight returns the number of commands on the wire.
 func (a *Actor) InFlight() int { return int(a.inFlight.Load()) }
+
+// SinceProgress returns how long the actor has been working without
+// finishing a command: zero when it has nothing in flight. A pool uses it to
+// route around a connection stuck behind a long query.
+func (a *Actor) SinceProgress() time.Duration {
+	if a.inFlight.Load() == 0 {
+		return 0
+	}
+	return time.Duration(monotonic() - a.progress.Load())
+}
+
+// monotonic is nanoseconds on the process's monotonic clock.
+func monotonic() int64 { return int64(time.Since(epoch)) }
+
+var epoch = time.Now()
 
 // Queued returns the number of commands waiting in the mailbox.
 func (a *Actor) Queued() int { return a.mb.Len() }

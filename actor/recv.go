@@ -180,6 +180,7 @@ func (l *loop) finishHead(status byte) {
 	l.fifo = l.fifo[1:] // append reallocates when the front runs out: amortized O(1)
 	l.a.inFlight.Store(int64(len(l.fifo)))
 	l.a.txStatus.Store(uint32(status))
+	l.a.progress.Store(monotonic())
 	if len(l.fifo) > 0 {
 		next := l.fifo[0]
 		next.txBefore = status

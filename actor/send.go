@@ -106,6 +106,7 @@ func (l *loop) encode(c *Command, op opKind, st *cachedStmt, enc func([]byte) ([
 func (l *loop) push(e *entry) {
 	if len(l.fifo) == 0 {
 		e.txBefore = l.client.TxStatus()
+		l.a.progress.Store(monotonic()) // work starts now, not at the last completion
 	}
 	l.encodedSeq++
 	e.seq = l.encodedSeq

@@ -51,9 +51,10 @@ type Pool struct {
 	opts PoolOptions
 	p    *puddle.Pool[*conn]
 
-	mu    sync.Mutex              // guards changes to conns
-	conns atomic.Pointer[[]*conn] // the live connections, copy on write
-	grows atomic.Int32            // connections being opened in the background
+	mu       sync.Mutex              // guards changes to conns
+	createMu sync.Mutex              // serializes opening a connection when none is usable
+	conns    atomic.Pointer[[]*conn] // the live connections, copy on write
+	grows    atomic.Int32            // connections being opened in the background
 
 	closed atomic.Bool
 	ctx    context.Context // canceled by Close, for the pool's own work
@@ -181,6 +182,17 @@ func (p *Pool) forget(c *conn) {
 	p.conns.Store(&list)
 }
 
+// Routing. A connection is cheap to share while it makes progress:
+// pipelining puts many commands on it at little cost, and every extra
+// connection costs a server process. So the pool opens another (while under
+// MaxConns) only when even the least busy connection has a queue of growAt,
+// or every connection is stalled behind a command that has run for stallAfter
+// without anything finishing; stalled connections get new work last.
+const (
+	growAt     = 16
+	stallAfter = 2 * time.Millisecond
+)
+
 // pick routes one multiplexed command.
 func (p *Pool) pick(ctx context.Context) (picked, error) {
 	for {
@@ -189,7 +201,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		}
 		list := *p.conns.Load()
 		var best *conn
-		bestLoad := 0
+		bestLoad, bestStalled := 0, true
 		sawDead := false
 		for _, c := range list {
 			if c.pinned.Load() || c.retiring.Load() {
@@ -200,8 +212,9 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 				continue
 			}
 			load := c.a.InFlight() + c.a.Queued()
-			if best == nil || load < bestLoad {
-				best, bestLoad = c, load
+			stalled := load > 0 && c.a.SinceProgress() > stallAfter
+			if best == nil || (bestStalled && !stalled) || (stalled == bestStalled && load < bestLoad) {
+				best, bestLoad, bestStalled = c, load, stalled
 				if load == 0 {
 					break
 				}
@@ -212,7 +225,9 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		}
 		open := len(list) + int(p.grows.Load())
 		if best != nil {
-			if bestLoad > 0 && open < p.opts.MaxConns {
+			// Pipelining makes a busy connection cheap to share: open
+			// another only when even the least busy one has a queue.
+			if (bestLoad >= growAt || bestStalled) && open < p.opts.MaxConns {
 				p.grow()
 			}
 			best.lastUsed.Store(time.Now().UnixNano())
@@ -220,7 +235,16 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			return picked{c: best}, nil
 		}
 		if open < p.opts.MaxConns {
-			if err := p.p.CreateResource(ctx); err != nil && !errors.Is(err, puddle.ErrNotAvailable) {
+			// No usable connection: open one, one caller at a time, so a
+			// burst of callers on an empty pool opens one, not MaxConns.
+			p.createMu.Lock()
+			if n := len(*p.conns.Load()); n != len(list) {
+				p.createMu.Unlock()
+				continue // someone else opened one meanwhile
+			}
+			err := p.p.CreateResource(ctx)
+			p.createMu.Unlock()
+			if err != nil && !errors.Is(err, puddle.ErrNotAvailable) {
 				return picked{}, err
 			}
 			continue

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/session"
 )
@@ -253,5 +254,50 @@ func TestPoolRetiresOldConnections(t *testing.T) {
 			t.Fatal("connection outlived MaxConnLifetime")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestPoolReroutesUnsentCommands: commands queued on a connection that dies
+// before they were written go to another connection and succeed; the one
+// that was running fails.
+func TestPoolReroutesUnsentCommands(t *testing.T) {
+	if cluster.External {
+		t.Skip("needs pg_terminate_backend on the harness's own server")
+	}
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MinConns: 2, MaxConns: 2})
+	ctx := context.Background()
+	// Pin one connection so everything below lands on the other.
+	other, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleep := p.Exec(ctx, "SELECT pg_sleep(30)")
+	var pid int64
+	pidRow := p.QueryRow(ctx, "SELECT pg_backend_pid()::int8")
+	// A statement nobody prepared yet: the first query prepares it (behind
+	// the sleep), the rest wait for that Prepare without being sent.
+	var futs []*futures.Future[*session.Rows]
+	for i := range 20 {
+		futs = append(futs, p.Query(ctx, "SELECT $1::int8 + 1000", int64(i)))
+	}
+	other.Release()
+	go func() {
+		// The pid query is behind the sleep; ask the server instead.
+		time.Sleep(200 * time.Millisecond)
+		cluster.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'")
+	}()
+	if _, err := sleep.Await(ctx); !errors.Is(err, session.ErrClosed) || session.SafeToRetry(err) {
+		t.Fatalf("the running command: %v", err)
+	}
+	pidRow.Scan(&pid) // sent behind the sleep: it fails or is re-routed; either is fine
+	for i, f := range futs {
+		rows, err := f.Await(ctx)
+		if err != nil {
+			t.Fatalf("#%d was not re-routed: %v", i, err)
+		}
+		v, err := session.CollectOne(rows, session.RowTo[int64])
+		if err != nil || v != int64(i+1000) {
+			t.Fatalf("#%d: %d %v", i, v, err)
+		}
 	}
 }

@@ -121,6 +121,10 @@ type Client struct {
 
 	decode decodeOptions
 
+	// The last RowDescription of a simple or unnamed query, for reuse.
+	lastRD     *RowDescription
+	lastRDBody []byte
+
 	// Reused hot-path events.
 	dataRow DataRow
 	cc      CommandComplete

@@ -79,7 +79,9 @@ type FieldDescription struct {
 	Format       int16 // 0 text, 1 binary
 }
 
-// RowDescription describes the columns of the rows that follow.
+// RowDescription describes the columns of the rows that follow. Treat it as
+// read-only: the client hands the same one out again when a later result
+// has the same description.
 type RowDescription struct {
 	Fields []FieldDescription
 }

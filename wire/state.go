@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 )
@@ -269,7 +270,7 @@ func (c *Client) handleStartup(tag byte, body []byte) Event {
 func (c *Client) handleSimpleQuery(h *op, tag byte, body []byte) Event {
 	switch tag {
 	case TagRowDescription:
-		rd, err := decodeRowDescription(body)
+		rd, err := c.sharedRowDescription(body)
 		if err != nil {
 			return c.fail(err)
 		}
@@ -406,7 +407,7 @@ func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
 		h.state = StateMultiQuerySentBind // waiting for the portal's description
 		return &c.bc
 	case tag == TagRowDescription && h.state == StateMultiQuerySentBind:
-		rd, err := decodeRowDescription(body)
+		rd, err := c.sharedRowDescription(body)
 		if err != nil {
 			return c.fail(err)
 		}
@@ -427,6 +428,21 @@ func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
 		return c.readyForQuery(body)
 	}
 	return c.unexpected(tag, "")
+}
+
+// sharedRowDescription decodes a RowDescription, or returns the previous
+// one when the bytes are the same: a repeated query then costs no
+// allocation for its description. Shared descriptions are read-only.
+func (c *Client) sharedRowDescription(body []byte) (*RowDescription, *ProtocolError) {
+	if c.lastRD != nil && bytes.Equal(body, c.lastRDBody) {
+		return c.lastRD, nil
+	}
+	rd, err := decodeRowDescription(body)
+	if err != nil {
+		return nil, err
+	}
+	c.lastRD, c.lastRDBody = rd, body // body is never written over, so it may be kept
+	return rd, nil
 }
 
 func (c *Client) parseComplete(h *op, body []byte) Event {
