@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -55,8 +56,42 @@ func closeAll() {
 //	func TestMain(m *testing.M) {
 //		pgtest.Main(m, &cluster, pgtest.WithLeakCheck(func() error { return goleak.Find() }))
 //	}
+//
+// A test binary that will run no test needs no server: Main starts none
+// for -test.run=^$ (how fuzzing and benchmark-only runs are usually
+// invoked), for -test.list, and inside fuzzing worker processes, and leaves
+// *c nil there. Benchmarks that need the cluster run with a -test.run that
+// is not ^$ (the default runs the tests too) or start their own.
 func Main(m *testing.M, c **Cluster, opts ...Option) {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if !needsServer() {
+		code := m.Run()
+		if cfg := newConfig(opts); code == 0 && cfg.leakCheck != nil {
+			if err := cfg.leakCheck(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				code = 1
+			}
+		}
+		os.Exit(code)
+	}
 	os.Exit(runMain(m.Run, c, opts))
+}
+
+// needsServer reports whether this test binary will run tests or
+// benchmarks that may use the cluster.
+func needsServer() bool {
+	get := func(name string) string {
+		if f := flag.Lookup(name); f != nil {
+			return f.Value.String()
+		}
+		return ""
+	}
+	if get("test.fuzzworker") == "true" || get("test.list") != "" {
+		return false
+	}
+	return get("test.run") != "^$" || get("test.bench") != ""
 }
 
 // runMain is Main without the exit, run being m.Run.
