@@ -81,8 +81,11 @@ type op struct {
 	failed  bool   // an ErrorResponse arrived; waiting for ReadyForQuery
 	synced  bool   // its Sync is on the wire (or in the outgoing bytes)
 	paged   bool   // Execute with a row limit: Flush instead of Sync until it completes
+	barrier bool   // commands issued behind it are held until it lets them go (paged, COPY FROM)
+	copyIn  bool   // a CopyIn command
+	copying bool   // CopyInResponse arrived and the copy has not been ended
 	maxRows int32  //
-	held    []byte // bytes not yet released because a paged command is ahead
+	held    []byte // bytes not yet released because a barrier command is ahead
 	info    *PreparedStatementInfo
 	rows    *RowDescription // simple query: the description the current DataRows follow
 }
@@ -106,7 +109,7 @@ type Client struct {
 
 	queue   []*op // in flight, head first
 	free    []*op // popped ops for reuse
-	blocked bool  // a paged command is unsynced: new commands are held
+	blocker *op   // the barrier command holding new commands back, or nil
 	out     []byte
 
 	auth authState
@@ -476,31 +479,31 @@ func (c *Client) newOp(kind opKind, state State) *op {
 }
 
 // push queues o, whose bytes are b[start:], and decides whether those bytes
-// go out now or wait behind a paged command. It returns what to send now.
+// go out now or wait behind a barrier command. It returns what to send now.
 func (c *Client) push(o *op, b []byte, start int) []byte {
 	c.queue = append(c.queue, o)
-	if c.blocked {
+	if c.blocker != nil {
 		o.held = append([]byte(nil), b[start:]...)
 		return b[:start]
 	}
-	if o.paged {
-		c.blocked = true
+	if o.barrier {
+		c.blocker = o
 	}
 	return b
 }
 
-// release sends commands held behind a paged command that has just been
-// synced, up to and including the next paged one.
+// release sends the commands held behind a barrier command that no longer
+// needs them held, up to and including the next barrier.
 func (c *Client) release() {
-	c.blocked = false
+	c.blocker = nil
 	for _, o := range c.queue {
 		if o.held == nil {
 			continue
 		}
 		c.out = append(c.out, o.held...)
 		o.held = nil
-		if o.paged {
-			c.blocked = true
+		if o.barrier {
+			c.blocker = o
 			return
 		}
 	}
@@ -508,6 +511,12 @@ func (c *Client) release() {
 
 func (c *Client) pop() {
 	o := c.queue[0]
+	if c.blocker == o {
+		// A barrier that ended without letting go (a COPY that failed
+		// before it started): the server is back to normal. o itself holds
+		// nothing, so release skips it.
+		c.release()
+	}
 	c.queue[0] = nil
 	// Slide the window instead of shifting: a deep pipeline pops in O(1),
 	// and append reallocates (copying only what is live) when the front
@@ -614,7 +623,7 @@ func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, para
 	o.maxRows = int32(maxRows)
 	if maxRows > 0 {
 		b = appendFlush(b)
-		o.paged, o.synced = true, false
+		o.paged, o.barrier, o.synced = true, true, false
 	} else {
 		b = appendSync(b)
 	}
@@ -661,4 +670,66 @@ func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]b
 	b = appendExecute(b, "", 0)
 	b = appendSync(b)
 	return c.push(c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe), b, start), nil
+}
+
+// CopyIn returns a Query message for sql, a COPY ... FROM STDIN. Commands
+// issued behind it are held until the copy ends, because the server would
+// take them for copy data. After the CopyInResponse event, send the data
+// with CopyData and end it with EndCopy; the answer then ends with
+// CommandComplete ("COPY n") and ReadyForQuery as for a simple query. If the
+// server refuses the COPY (an ErrorResponse instead of CopyInResponse), the
+// held commands are released at its ReadyForQuery.
+func (c *Client) CopyIn(sql string) ([]byte, error) {
+	return c.AppendCopyIn(nil, sql)
+}
+
+// AppendCopyIn is CopyIn appending to dst.
+func (c *Client) AppendCopyIn(dst []byte, sql string) ([]byte, error) {
+	if err := c.checkCommand("copy in"); err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	b, err := appendQuery(dst, sql)
+	if err != nil {
+		return dst, err
+	}
+	o := c.newOp(opSimpleQuery, StateSimpleQuerySentQuery)
+	o.copyIn, o.barrier = true, true
+	return c.push(o, b, start), nil
+}
+
+// Copying reports whether the command at the head is a CopyIn the server
+// is waiting for data on.
+func (c *Client) Copying() bool {
+	h := c.head()
+	return c.dead == nil && h != nil && h.copying
+}
+
+// CopyData appends a CopyData message with data for the running CopyIn.
+func (c *Client) CopyData(dst, data []byte) ([]byte, error) {
+	if !c.Copying() {
+		return dst, &UsageError{Op: "copy data", Msg: "no COPY FROM STDIN is waiting for data"}
+	}
+	return AppendCopyData(dst, data)
+}
+
+// EndCopy ends the running CopyIn: CopyDone, or CopyFail with failReason
+// when it is not empty. The commands held behind the copy follow through
+// NeededSync.
+func (c *Client) EndCopy(dst []byte, failReason string) ([]byte, error) {
+	if !c.Copying() {
+		return dst, &UsageError{Op: "end copy", Msg: "no COPY FROM STDIN is waiting for data"}
+	}
+	h := c.head()
+	h.copying = false
+	var err error
+	if failReason == "" {
+		dst = AppendCopyDone(dst)
+	} else if dst, err = AppendCopyFail(dst, failReason); err != nil {
+		return dst, err
+	}
+	if c.blocker == h {
+		c.release()
+	}
+	return dst, nil
 }

@@ -424,3 +424,55 @@ func TestExecuteUnnamed(t *testing.T) {
 		})
 	}
 }
+
+func TestCopyIn(t *testing.T) {
+	c := started(t, wire.Config{})
+	b, err := c.CopyIn("COPY t FROM STDIN")
+	if err != nil || !bytes.HasPrefix(b, []byte("Q")) {
+		t.Fatalf("% x %v", b, err)
+	}
+	// Held behind the copy: the server would take it for copy data.
+	if held, _ := c.SimpleQuery("SELECT 1"); len(held) != 0 {
+		t.Fatalf("query sent during COPY: % x", held)
+	}
+	if _, err := c.CopyData(nil, []byte("x")); err == nil {
+		t.Fatal("copy data before CopyInResponse accepted")
+	}
+	equalKinds(t, feed(t, c, fakepg.CopyInResponse(1), splitters[0]), "CopyIn")
+	if !c.Copying() {
+		t.Fatal("not copying")
+	}
+	out, err := c.CopyData(nil, []byte("1\n2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = c.EndCopy(out, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := cat(s("d"), fakepg.I32(8), s("1\n2\n"), s("c"), fakepg.I32(4)); !bytes.Equal(out, want) {
+		t.Fatalf("copy bytes % x", out)
+	}
+	if held := c.NeededSync(); !bytes.Equal(held, cat(s("Q"), fakepg.I32(13), s("SELECT 1\x00"))) {
+		t.Fatalf("held query after EndCopy: % x", held)
+	}
+	evs := feed(t, c, fakepg.Concat(fakepg.CommandComplete("COPY 2"), fakepg.ReadyForQuery('I')), splitters[1])
+	equalKinds(t, evs, "Complete:COPY 2", "ZI")
+	if _, err := c.EndCopy(nil, ""); err == nil {
+		t.Fatal("EndCopy after the copy accepted")
+	}
+}
+
+func TestCopyInRefusedReleasesHeld(t *testing.T) {
+	c := started(t, wire.Config{})
+	c.CopyIn("COPY missing FROM STDIN")
+	c.SimpleQuery("SELECT 1")
+	evs := feed(t, c, fakepg.Concat(fakepg.Error("ERROR", "42P01", "relation \"missing\" does not exist"), fakepg.ReadyForQuery('I')), splitters[0])
+	equalKinds(t, evs, "Error:42P01", "ZI")
+	if held := c.NeededSync(); !bytes.HasPrefix(held, []byte("Q")) {
+		t.Fatalf("held query not released: % x", held)
+	}
+	if c.Copying() {
+		t.Fatal("copying after refusal")
+	}
+}

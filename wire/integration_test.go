@@ -40,6 +40,12 @@ func (k *conn) send(b []byte) {
 // queue (or startup) reaches its ReadyForQuery, returning its events.
 func (k *conn) untilReady() []wire.Event {
 	k.t.Helper()
+	return k.untilReadyOr(func(wire.Event) bool { return false })
+}
+
+// untilReadyOr is untilReady that also stops after an event stop accepts.
+func (k *conn) untilReadyOr(stop func(wire.Event) bool) []wire.Event {
+	k.t.Helper()
 	var evs []wire.Event
 	for {
 		for {
@@ -48,6 +54,9 @@ func (k *conn) untilReady() []wire.Event {
 				break
 			}
 			evs = append(evs, snapshot(ev))
+			if stop(ev) {
+				return evs
+			}
 			if _, ok := ev.(*wire.ReadyForQuery); ok {
 				k.send(k.c.NeededSync())
 				return evs
@@ -280,5 +289,35 @@ func TestIntegrationPipeline(t *testing.T) {
 	k.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := k.nc.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("server did not close after Terminate: %v", err)
+	}
+}
+
+func TestIntegrationCopyIn(t *testing.T) {
+	k := dial(t, pgtest.Trust, wire.Config{}, false)
+	k.untilReady()
+	b, _ := k.c.SimpleQuery("CREATE TEMP TABLE cp (id int8, name text)")
+	k.send(b)
+	k.untilReady()
+	b, _ = k.c.CopyIn("COPY cp (id, name) FROM STDIN")
+	q, _ := k.c.SimpleQuery("SELECT count(*), max(name) FROM cp") // held until the copy ends
+	k.send(append(b, q...))
+	evs := k.untilReadyOr(func(ev wire.Event) bool { _, ok := ev.(*wire.CopyInResponse); return ok })
+	if _, ok := evs[len(evs)-1].(*wire.CopyInResponse); !ok {
+		t.Fatalf("events %q", kinds(evs))
+	}
+	var out []byte
+	for i := range 1000 {
+		out, _ = k.c.CopyData(out, []byte(strconv.Itoa(i)+"\tname\\t"+strconv.Itoa(i)+"\n"))
+	}
+	out, _ = k.c.EndCopy(out, "")
+	k.send(append(out, k.c.NeededSync()...))
+	evs = k.untilReady()
+	if cc, ok := evs[0].(*wire.CommandComplete); !ok || cc.Rows != 1000 {
+		t.Fatalf("copy: %q", kinds(evs))
+	}
+	evs = k.untilReady()
+	row := evs[1].(*wire.DataRow)
+	if string(row.Values[0]) != "1000" || string(row.Values[1]) != "name\t999" {
+		t.Fatalf("after copy: %q", row.Values)
 	}
 }

@@ -129,12 +129,15 @@ func (c *Client) handle(tag byte, body []byte) Event {
 		}
 		h := c.queue[0]
 		h.failed = true
+		h.copying = false // the server drops any copy data that still comes
 		if !h.synced {
 			// A paged command ends with Flush; the server now skips
 			// everything up to a Sync, so we must send one.
 			h.synced = true
 			c.out = appendSync(c.out)
-			c.release()
+			if c.blocker == h {
+				c.release()
+			}
 		}
 		return ev
 	}
@@ -305,6 +308,7 @@ func (c *Client) handleSimpleQuery(h *op, tag byte, body []byte) Event {
 			return c.fail(err)
 		}
 		if tag == TagCopyInResponse {
+			h.copying = h.copyIn
 			return &CopyInResponse{Format: format, ColumnFormats: cols}
 		}
 		return &CopyOutResponse{Format: format, ColumnFormats: cols}
@@ -387,7 +391,9 @@ func (c *Client) handleBindExecute(h *op, tag byte, body []byte) Event {
 		if !h.synced {
 			h.synced = true
 			c.out = appendSync(c.out)
-			c.release()
+			if c.blocker == h {
+				c.release()
+			}
 		}
 		return ev
 	case tag == TagReadyForQuery && h.state == StateMultiQueryReceivedCommandComplete:

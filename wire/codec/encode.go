@@ -3,6 +3,7 @@ package codec
 import (
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/big"
 	"net"
@@ -460,3 +461,42 @@ func textElement(buf []byte, c Codec, v any, opts *Options) ([]byte, bool, error
 	out, err := c.AppendText(buf, v, opts)
 	return out, false, err
 }
+
+// AppendText encodes a Go value in PostgreSQL's text input syntax, as COPY
+// text format and other text-only paths want it: the codec of oid when this
+// registry knows it, else the one the Go value implies. It unwraps pointers
+// and driver.Valuer like AppendParam; nothing is appended for NULL.
+func (r *Registry) AppendText(buf []byte, oid uint32, v any, opts *Options) (out []byte, null bool, err error) {
+	if e, ok := v.(Encoder); ok && !isNilPointer(v) {
+		b, format, null, err := e.EncodePG(buf, oid, opts)
+		if err != nil {
+			return buf, false, r.encodeError(v, oid, err)
+		}
+		if !null && format != TextFormat {
+			return buf, false, r.encodeError(v, oid, errTextOnly)
+		}
+		return b, null, nil
+	}
+	v, null, err = normalize(v)
+	if err != nil {
+		return buf, false, r.encodeError(v, oid, err)
+	}
+	if null {
+		return buf, true, nil
+	}
+	c, ok := r.Lookup(oid)
+	if !ok {
+		if c, _, err = r.codecForValue(v); err != nil {
+			return buf, false, r.encodeError(v, oid, err)
+		}
+	}
+	out, err = c.AppendText(buf, v, opts)
+	if err != nil {
+		return buf, false, r.encodeError(v, oid, err)
+	}
+	return out, false, nil
+}
+
+// errTextOnly is the error for an Encoder that answered in binary where only
+// text will do.
+var errTextOnly = errors.New("the value's Encoder produced binary, but only the text format can be used here")

@@ -355,3 +355,30 @@ func TestArrayFastPathMatchesGeneral(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendText(t *testing.T) {
+	r := codec.Default()
+	cases := []struct {
+		oid  uint32
+		v    any
+		want string
+		null bool
+	}{
+		{codec.OIDInt8, int64(42), "42", false},
+		{0, int64(-7), "-7", false},
+		{codec.OIDText, "tab\there", "tab\there", false},
+		{codec.OIDBytea, []byte{1, 2}, `\x0102`, false},
+		{codec.OIDInt4Array, []int32{1, 2}, "{1,2}", false},
+		{codec.OIDInt8, nil, "", true},
+		{codec.OIDInt8, (*int64)(nil), "", true},
+	}
+	for _, tc := range cases {
+		out, null, err := r.AppendText(nil, tc.oid, tc.v, nil)
+		if err != nil || null != tc.null || string(out) != tc.want {
+			t.Errorf("%d %#v: %q null=%v err=%v", tc.oid, tc.v, out, null, err)
+		}
+	}
+	if _, _, err := r.AppendText(nil, codec.OIDInt2, int64(1<<40), nil); err == nil {
+		t.Error("out-of-range int2 accepted")
+	}
+}
