@@ -387,6 +387,9 @@ const (
 	CmdExecute
 	// CmdCloseStatement deallocates the named statement Name.
 	CmdCloseStatement
+	// CmdCopyIn runs SQL, a COPY ... FROM STDIN, and sends what arrives
+	// on CopySource as its data; commands behind it wait until it ends.
+	CmdCopyIn
 )
 
 // Command is one request to the actor. Fill in the request fields, send
@@ -399,6 +402,15 @@ type Command struct {
 	Stmt *wire.PreparedStatementInfo
 	// ParamOIDs fixes parameter types for CmdPrepare.
 	ParamOIDs []uint32
+
+	// CopySource carries COPY data for CmdCopyIn, in chunks of any size;
+	// closing it ends the copy. CopyErr, when set, is then asked whether
+	// the producer failed: a non-nil error aborts the copy (CopyFail) with
+	// its text. The actor stops reading CopySource when the copy ends early
+	// (the server refused it, the context ended); the producer should
+	// select on Result.Done() next to its sends.
+	CopySource <-chan []byte
+	CopyErr    func() error
 
 	// Rows receives the rows; nil discards them, unless WantRows is set.
 	Rows *futures.Stream[RawRow]

@@ -23,6 +23,13 @@ func (l *loop) cancel(c *Command) {
 		return
 	}
 	l.finishCanceled(c)
+	if l.copying == c {
+		// Ending the copy with CopyFail stops the server as surely as a
+		// CancelRequest, without a second connection.
+		l.copying = nil
+		l.wbuf, _ = l.client.EndCopy(l.wbuf, "canceled by the client")
+		return
+	}
 	if len(l.fifo) > 0 && l.fifo[0] == e {
 		l.sendCancel(e)
 	} else {

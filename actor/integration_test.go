@@ -494,3 +494,98 @@ func TestWantRowsLazyStream(t *testing.T) {
 		t.Fatalf("failing: %v observer=%+v", err, fo)
 	}
 }
+
+// copyProducer feeds n text rows to a CmdCopyIn in chunks, stopping when the
+// command ends early.
+func copyProducer(c *actor.Command, src chan<- []byte, n int) {
+	defer close(src)
+	var chunk []byte
+	for i := range n {
+		chunk = fmt.Appendf(chunk, "%d\trow %d\n", i, i)
+		if len(chunk) > 32<<10 || i == n-1 {
+			select {
+			case src <- chunk:
+			case <-c.Result.Done():
+				return
+			}
+			chunk = nil
+		}
+	}
+}
+
+func TestCopyIn(t *testing.T) {
+	a := connect(t, config(t, pgtest.Trust))
+	ctx := context.Background()
+	if _, err := exec(ctx, a, "CREATE TEMP TABLE cp (id int8, name text)"); err != nil {
+		t.Fatal(err)
+	}
+	src := make(chan []byte, 2)
+	cp := &actor.Command{Kind: actor.CmdCopyIn, SQL: "COPY cp (id, name) FROM STDIN", CopySource: src}
+	a.Do(ctx, cp)
+	// Queued behind the copy; it must wait for the copy, not corrupt it.
+	count := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT count(*) FROM cp", Rows: actor.NewRowStream(1)}
+	a.Do(ctx, count)
+	go copyProducer(cp, src, 200_000)
+	comp, err := cp.Result.Await(ctx)
+	if err != nil || comp.Rows != 200_000 {
+		t.Fatalf("copy: %v %v", comp, err)
+	}
+	batch, _ := count.Rows.Next(ctx)
+	vals, _ := wire.ParseDataRow(batch[0].Data, nil)
+	if string(vals[0]) != "200000" {
+		t.Fatalf("count %q", vals[0])
+	}
+
+	// A copy the server refuses: the producer is released, the next
+	// command runs.
+	src2 := make(chan []byte)
+	bad := &actor.Command{Kind: actor.CmdCopyIn, SQL: "COPY missing_table FROM STDIN", CopySource: src2}
+	a.Do(ctx, bad)
+	go copyProducer(bad, src2, 1000)
+	var pe *wire.ErrorOrNoticeResponse
+	if _, err := bad.Result.Await(ctx); !errors.As(err, &pe) || pe.Code != "42P01" {
+		t.Fatalf("refused copy: %v", err)
+	}
+	// Bad data mid-copy.
+	src3 := make(chan []byte, 1)
+	bad3 := &actor.Command{Kind: actor.CmdCopyIn, SQL: "COPY cp (id, name) FROM STDIN", CopySource: src3}
+	a.Do(ctx, bad3)
+	src3 <- []byte("1\tok\nnot-a-number\tx\n")
+	go copyProducer(bad3, src3, 100_000)
+	if _, err := bad3.Result.Await(ctx); !errors.As(err, &pe) || pe.Code != "22P02" {
+		t.Fatalf("bad data: %v", err)
+	}
+	// The producer's own failure aborts the copy.
+	src4 := make(chan []byte, 1)
+	bad4 := &actor.Command{Kind: actor.CmdCopyIn, SQL: "COPY cp (id, name) FROM STDIN", CopySource: src4,
+		CopyErr: func() error { return errors.New("disk on fire") }}
+	a.Do(ctx, bad4)
+	src4 <- []byte("5\tfive\n")
+	close(src4)
+	if _, err := bad4.Result.Await(ctx); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("producer failure: %v", err)
+	}
+	rows, _, err := query(ctx, a, "SELECT count(*)::int8 FROM cp")
+	if err != nil || rows[0] != "200000" {
+		t.Fatalf("table after failed copies: %v %v", rows, err)
+	}
+}
+
+func TestCopyInCanceled(t *testing.T) {
+	a := connect(t, config(t, pgtest.Trust))
+	ctx := context.Background()
+	exec(ctx, a, "CREATE TEMP TABLE cp2 (id int8, name text)")
+	cctx, cancel := context.WithCancel(ctx)
+	src := make(chan []byte)
+	cp := &actor.Command{Kind: actor.CmdCopyIn, SQL: "COPY cp2 FROM STDIN", CopySource: src}
+	a.Do(cctx, cp)
+	src <- []byte("1\ta\n") // the copy is running
+	cancel()
+	if _, err := cp.Result.Await(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled copy: %v", err)
+	}
+	rows, _, err := query(ctx, a, "SELECT count(*)::int8 FROM cp2")
+	if err != nil || rows[0] != "0" {
+		t.Fatalf("after canceled copy: %v %v", rows, err)
+	}
+}

@@ -44,6 +44,8 @@ type loop struct {
 
 	cache *stmtCache
 
+	copying *Command // the CmdCopyIn the server is taking data for
+
 	// Cancellation bookkeeping: cancels sent whose target completed without
 	// being cancelled may still land on a later command.
 	strayCancels int
@@ -177,6 +179,10 @@ func (l *loop) run(leftover []byte) {
 		if len(l.fifo) < a.cfg.MaxInFlight {
 			recv = data
 		}
+		var copyc <-chan []byte
+		if l.copying != nil && len(l.wbuf) < copyHighWater {
+			copyc = l.copying.CopySource
+		}
 		var readc <-chan readResult
 		var unblock chan<- []RawRow
 		var canceled <-chan struct{}
@@ -240,6 +246,8 @@ func (l *loop) run(leftover []byte) {
 				cause = w.err
 				return
 			}
+		case chunk, ok := <-copyc:
+			l.copyChunk(chunk, ok)
 		case <-l.killc:
 			cause = l.killCause
 			return
@@ -330,6 +338,34 @@ func (l *loop) writeFD(fd uintptr) bool {
 		if l.wr.err != syscall.EINTR {
 			return true // never ask the runtime to wait: that would block the loop
 		}
+	}
+}
+
+// copyHighWater bounds the COPY data the loop encodes ahead of the socket:
+// past it, the loop stops reading the copy source until the writer catches up.
+const copyHighWater = 256 << 10
+
+// copyChunk sends one chunk of COPY data, or ends the copy when the source
+// is closed.
+func (l *loop) copyChunk(chunk []byte, ok bool) {
+	c := l.copying
+	var err error
+	if ok {
+		l.wbuf, err = l.client.CopyData(l.wbuf, chunk)
+	} else {
+		reason := ""
+		if c.CopyErr != nil {
+			if perr := c.CopyErr(); perr != nil {
+				reason = "COPY data source failed: " + perr.Error()
+			}
+		}
+		l.copying = nil
+		l.wbuf, err = l.client.EndCopy(l.wbuf, reason)
+	}
+	if err != nil && l.copying == c {
+		// A chunk over 1 GiB: abort the copy with the reason.
+		l.copying = nil
+		l.wbuf, _ = l.client.EndCopy(l.wbuf, err.Error())
 	}
 }
 

@@ -35,6 +35,9 @@ func (l *loop) processEvents() error {
 			}
 			if h := l.head(); h != nil && h.err == nil {
 				h.err = e
+				if l.copying != nil && l.copying == h.cmd {
+					l.copying = nil // the server drops any data still coming
+				}
 			}
 		case *wire.ParameterStatus:
 			l.publishParams()
@@ -114,9 +117,17 @@ func (l *loop) headEvent(ev wire.Event) {
 			c.completion.Info = e
 		}
 	case *wire.CopyInResponse:
-		// COPY FROM STDIN through a query: the server waits for data we
-		// do not have. Refuse, so the command fails instead of hanging.
-		if b, err := wire.AppendCopyFail(l.wbuf, "COPY FROM STDIN is not supported through Query"); err == nil {
+		if c != nil && c.Kind == CmdCopyIn && l.client.Copying() {
+			if c.abandoned {
+				l.wbuf, _ = l.client.EndCopy(l.wbuf, "canceled by the client")
+				break
+			}
+			l.copying = c // the loop now feeds it from CopySource
+			break
+		}
+		// COPY FROM STDIN through a plain query: the server waits for data
+		// we do not have. Refuse, so the command fails instead of hanging.
+		if b, err := wire.AppendCopyFail(l.wbuf, "COPY FROM STDIN needs a copy command, not Query"); err == nil {
 			l.wbuf = b
 		}
 	}

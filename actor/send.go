@@ -29,6 +29,12 @@ func (l *loop) accept(c *Command) {
 			return
 		}
 		l.execute(c, c.Stmt, nil)
+	case CmdCopyIn:
+		if c.CopySource == nil {
+			c.fail(fmt.Errorf("actor: COPY FROM STDIN without a CopySource"))
+			return
+		}
+		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendCopyIn(b, c.SQL) })
 	case CmdCloseStatement:
 		l.encode(c, opClose, nil, func(b []byte) ([]byte, error) { return l.client.AppendCloseStatement(b, c.Name) })
 	case CmdQuery:
