@@ -1,0 +1,112 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
+)
+
+func TestCopyFrom(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	if _, err := s.Exec(ctx, `CREATE TEMP TABLE "odd ""table""" (id int8, name text, score float8, at timestamptz, data bytea, tags text[])`).Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2024, 2, 29, 12, 30, 0, 123000, time.UTC)
+	tricky := "tab\there\nnewline\\backslash\r\\N"
+	n, err := s.CopyFrom(ctx, session.Identifier{`odd "table"`}, []string{"id", "name", "score", "at", "data", "tags"},
+		session.CopyFromSlice(100_000, func(i int) ([]any, error) {
+			if i == 7 {
+				return []any{int64(i), tricky, nil, at, []byte{0, 1, 255}, []string{"a b", "c,d", ""}}, nil
+			}
+			return []any{int64(i), fmt.Sprint("row ", i), float64(i) / 4, at, nil, nil}, nil
+		}))
+	if err != nil || n != 100_000 {
+		t.Fatalf("copy: %d %v", n, err)
+	}
+	var name string
+	var score *float64
+	var got time.Time
+	var data []byte
+	var tags []string
+	err = s.QueryRow(ctx, `SELECT name, score, at, data, tags FROM "odd ""table""" WHERE id = 7`).Scan(&name, &score, &got, &data, &tags)
+	if err != nil || name != tricky || score != nil || !got.Equal(at) || string(data) != "\x00\x01\xff" || strings.Join(tags, "|") != "a b|c,d|" {
+		t.Fatalf("row 7: %q %v %v %q %q %v", name, score, got, data, tags, err)
+	}
+	var sum float64
+	s.QueryRow(ctx, `SELECT sum(score) FROM "odd ""table"""`).Scan(&sum)
+	if want := float64(99999*100000/2-7) / 4; sum != want {
+		t.Fatalf("sum %v want %v", sum, want)
+	}
+}
+
+func TestCopyFromFailures(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	s.Exec(ctx, "CREATE TEMP TABLE cf (id int8, name text)").Await(ctx)
+	cols := []string{"id", "name"}
+	// The server refuses the table.
+	if _, err := s.CopyFrom(ctx, session.Identifier{"nope"}, cols, session.CopyFromRows([][]any{{1, "a"}})); err == nil {
+		t.Fatal("copy into a missing table succeeded")
+	}
+	// A value the server cannot parse.
+	_, err := s.CopyFrom(ctx, session.Identifier{"cf"}, cols, session.CopyFromRows([][]any{{1, "a"}, {"x", "b"}}))
+	var pe *session.PgError
+	if !errors.As(err, &pe) || pe.SQLState() != "22P02" {
+		t.Fatalf("bad value: %v", err)
+	}
+	// The source fails half way: nothing is copied.
+	boom := errors.New("source broke")
+	_, err = s.CopyFrom(ctx, session.Identifier{"cf"}, cols, session.CopyFromSlice(50_000, func(i int) ([]any, error) {
+		if i == 40_000 {
+			return nil, boom
+		}
+		return []any{int64(i), "x"}, nil
+	}))
+	if !errors.Is(err, boom) {
+		t.Fatalf("source failure: %v", err)
+	}
+	// Wrong number of values.
+	if _, err := s.CopyFrom(ctx, session.Identifier{"cf"}, cols, session.CopyFromRows([][]any{{1}})); err == nil {
+		t.Fatal("short row accepted")
+	}
+	var n int64
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM cf").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("after failed copies: %d rows, %v", n, err)
+	}
+}
+
+func TestCopyFromPoolAndTx(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	ctx := context.Background()
+	if _, err := p.Exec(ctx, "DROP TABLE IF EXISTS cpool; CREATE TABLE cpool (id int8)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Exec(context.Background(), "DROP TABLE cpool").Await(context.Background()) })
+	rows := make([][]any, 1000)
+	for i := range rows {
+		rows[i] = []any{int64(i)}
+	}
+	if n, err := p.CopyFrom(ctx, session.Identifier{"public", "cpool"}, []string{"id"}, session.CopyFromRows(rows)); err != nil || n != 1000 {
+		t.Fatalf("pool copy: %d %v", n, err)
+	}
+	tx, err := p.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := tx.CopyFrom(ctx, session.Identifier{"cpool"}, nil, session.CopyFromRows(rows)); err != nil || n != 1000 {
+		t.Fatalf("tx copy: %d %v", n, err)
+	}
+	tx.Rollback(ctx)
+	var n int64
+	p.QueryRow(ctx, "SELECT count(*) FROM cpool").Scan(&n)
+	if n != 1000 {
+		t.Fatalf("%d rows (the rolled-back copy must not count)", n)
+	}
+}
