@@ -25,6 +25,7 @@ type pgactorQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) *session.Row
 	Exec(ctx context.Context, sql string, args ...any) *futures.Future[session.CommandTag]
 	Begin(ctx context.Context, opts session.TxOptions) (*session.Tx, error)
+	CopyFrom(ctx context.Context, table session.Identifier, columns []string, src session.CopyFromSource) (int64, error)
 }
 
 type pgactorHandle struct {
@@ -125,8 +126,15 @@ func (h *pgactorHandle) streamRows(ctx context.Context) (int64, int64, error) {
 	return n, sum, rows.Err()
 }
 
-// copyIn is unsupported until session has COPY.
-func (h *pgactorHandle) copyIn(context.Context, int) error { return errUnsupported }
+// copyIn uses CopyFrom with a slice source, as pgx users write it.
+func (h *pgactorHandle) copyIn(ctx context.Context, n int) error {
+	_, err := h.q.CopyFrom(ctx, session.Identifier{copyTable}, []string{"id", "name", "val"},
+		session.CopyFromSlice(n, func(i int) ([]any, error) {
+			id, name, val := copyRow(i)
+			return []any{id, name, val}, nil
+		}))
+	return err
+}
 
 // insertTx fires every INSERT of the transaction as a future, awaits them
 // all, and commits.

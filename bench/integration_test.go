@@ -15,8 +15,7 @@ import (
 
 // unsupported are the cells a driver cannot express.
 var unsupported = map[string]bool{
-	"pipeline1000/pq":  true, // database/sql has no pipeline or batch
-	"copyin1m/pgactor": true, // no COPY in session yet
+	"pipeline1000/pq": true, // database/sql has no pipeline or batch
 }
 
 // TestAllWorkloads runs every workload for every driver against the real
