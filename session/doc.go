@@ -47,6 +47,15 @@
 // context.DeadlineExceeded) holds. A lost connection after COMMIT was sent
 // gives ErrCommitOutcomeUnknown, never a retry.
 //
+// # COPY
+//
+// CopyFrom copies rows in with COPY ... FROM STDIN in the text format: the
+// caller's goroutine encodes rows (each value's text form, escaped) into
+// 64 KiB chunks while the connection sends the previous ones, so memory
+// stays bounded whatever the number of rows. Commands sent to the same
+// connection meanwhile wait behind the copy (the server would read them as
+// copy data); Pool.CopyFrom therefore takes a connection of its own.
+//
 // # Pool
 //
 // See Pool for multiplexing and pinning. Session state set on a multiplexed
