@@ -56,7 +56,8 @@ func (p picked) release() {
 
 // conn is one connection with what sessions need next to its actor.
 type conn struct {
-	a *actor.Actor
+	a     *actor.Actor
+	notes notes
 
 	tzMu   sync.Mutex
 	tzName string

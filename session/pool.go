@@ -132,11 +132,12 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 }
 
 func (p *Pool) construct(ctx context.Context) (*conn, error) {
-	a, err := connectAny(ctx, p.cfg, &p.opts.Options)
+	c := newConn()
+	a, err := connectAny(ctx, p.cfg, &p.opts.Options, c.notes.notify)
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{a: a, created: time.Now()}
+	c.a, c.created = a, time.Now()
 	if lt := p.opts.MaxConnLifetime; lt > 0 {
 		j := time.Duration(0)
 		if p.opts.MaxConnLifetimeJitter > 0 {
@@ -356,10 +357,11 @@ func (p *Pool) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 // Conn is a connection taken from the pool with Acquire: only its holder
 // sends commands on it, until Release.
 type Conn struct {
-	p    *Pool
-	res  *puddle.Resource[*conn]
-	c    *conn
-	once sync.Once
+	p        *Pool
+	res      *puddle.Resource[*conn]
+	c        *conn
+	once     sync.Once
+	listened bool // Listen was called: clean up on Release
 }
 
 // Acquire pins a connection for the caller's exclusive use (session state,
@@ -401,9 +403,25 @@ func (c *Conn) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 // BackendPID returns the server process of the connection.
 func (c *Conn) BackendPID() uint32 { return c.c.a.BackendPID() }
 
-// Release gives the connection back to the pool (once).
+// Release gives the connection back to the pool (once). A connection that
+// listened is unsubscribed first, and its undelivered notifications are
+// discarded, so the next holder starts clean.
 func (c *Conn) Release() {
-	c.once.Do(func() { c.p.release(c.res) })
+	c.once.Do(func() {
+		if c.listened {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			c.Exec(ctx, "UNLISTEN *").Await(ctx)
+			cancel()
+			for drained := false; !drained; {
+				select {
+				case <-c.c.notes.ch:
+				default:
+					drained = true
+				}
+			}
+		}
+		c.p.release(c.res)
+	})
 }
 
 // Stats describe a pool at one moment.

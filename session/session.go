@@ -36,11 +36,13 @@ func Connect(ctx context.Context, dsn string) (*Session, error) {
 
 // ConnectConfig opens a session from a parsed configuration.
 func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, error) {
-	a, err := connectAny(ctx, cfg, opts)
+	c := newConn()
+	a, err := connectAny(ctx, cfg, opts, c.notes.notify)
 	if err != nil {
 		return nil, err
 	}
-	s := newSession(a, cfg, opts)
+	c.a = a
+	s := &Session{c: c, cfg: cfg, common: newCommon(opts)}
 	if opts != nil && opts.AfterConnect != nil {
 		if err := opts.AfterConnect(ctx, s); err != nil {
 			s.Close(ctx)
@@ -48,12 +50,6 @@ func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, e
 		}
 	}
 	return s, nil
-}
-
-func newSession(a *actor.Actor, cfg *Config, opts *Options) *Session {
-	s := &Session{c: &conn{a: a}, cfg: cfg}
-	s.common = newCommon(opts)
-	return s
 }
 
 func newCommon(opts *Options) common {
