@@ -106,7 +106,9 @@ func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byt
 			return err
 		}
 		val = v
-	case opts.ignoreUnknown():
+	case opts.ignoreUnknown() || (format == TextFormat && wantsString(dest)):
+		// A type without a codec still has its text form, which is exactly
+		// what a string destination asks for (enums, extension types).
 		c = NewTextCodec(oid, unknownName(oid))
 		val = string(src)
 	default:
