@@ -134,7 +134,9 @@ func TestScanConversions(t *testing.T) {
 		{"Decoder", codec.OIDText, codec.TextFormat, []byte("3,4"), new(point), point{3, 4}, nil},
 		{"int8 into any", codec.OIDInt8, codec.BinaryFormat, be64(1), new(any), int64(1), nil},
 		{"int8 into **int64", codec.OIDInt8, codec.BinaryFormat, be64(8), new(*int64), ptrInt(8), nil},
-		{"unknown type", 99999, codec.TextFormat, []byte("x"), new(string), nil, codec.ErrUnknownType},
+		{"unknown type into string", 99999, codec.TextFormat, []byte("x"), new(string), "x", nil},
+		{"unknown type into any", 99999, codec.TextFormat, []byte("x"), new(any), nil, codec.ErrUnknownType},
+		{"unknown type in binary", 99999, codec.BinaryFormat, []byte("x"), new(string), nil, codec.ErrUnknownType},
 		{"bad binary length", codec.OIDInt8, codec.BinaryFormat, []byte{1, 2}, new(int64), nil, codec.ErrInvalid},
 		{"bad format code", codec.OIDInt8, 7, be64(1), new(int64), nil, codec.ErrInvalid},
 		{"non-pointer", codec.OIDInt8, codec.BinaryFormat, be64(1), int64(0), nil, codec.ErrMismatch},
@@ -207,9 +209,9 @@ func TestScanErrorMessages(t *testing.T) {
 	if got, want := err.Error(), "column name: cannot scan text into *float64 (type mismatch)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
-	var s string
-	err = r.Scan(12345, codec.TextFormat, []byte("x"), &s, nil)
-	if got, want := err.Error(), "cannot scan OID 12345 into *string (unknown type)"; got != want {
+	var n int64
+	err = r.Scan(12345, codec.TextFormat, []byte("x"), &n, nil)
+	if got, want := err.Error(), "cannot scan OID 12345 into *int64 (unknown type)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	var a []int64
