@@ -438,10 +438,8 @@ type Command struct {
 	rowsSent   bool
 	abandoned  bool // the caller was answered (canceled); discard the rest
 	retried    int
-	err        error
 	completion Completion
 	batch      []RawRow
-	txBefore   byte
 	entry      *entry // the wire op currently carrying the command
 }
 

@@ -2,8 +2,6 @@ package actor
 
 import (
 	"errors"
-
-	"github.com/pgactor/pgactor/wire"
 )
 
 // errClosedByUser is the cause recorded when Close ended the actor.
@@ -69,13 +67,4 @@ func (l *loop) shutdown(cause error) {
 	l.wg.Wait()
 	a.cancelWG.Wait()
 	close(a.done)
-}
-
-// startupError wraps errors from the startup exchange.
-func startupError(err error) error {
-	var pe *wire.ErrorOrNoticeResponse
-	if errors.As(err, &pe) {
-		return pe
-	}
-	return err
 }

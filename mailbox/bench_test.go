@@ -9,8 +9,7 @@ import (
 )
 
 type benchCommand struct {
-	sql  string
-	args []any
+	sql string
 }
 
 // startOwner receives everything until the mailbox is closed and its lanes

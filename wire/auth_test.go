@@ -95,7 +95,10 @@ func scramServer(t testing.TB, password string, cb *scram.ChannelBinding) *scram
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds := cl.GetStoredCredentials(scram.KeyFactors{Salt: "0123456789abcdef", Iters: 4096})
+	creds, err := cl.GetStoredCredentialsWithError(scram.KeyFactors{Salt: "0123456789abcdef", Iters: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return creds, nil })
 	if err != nil {
 		t.Fatal(err)

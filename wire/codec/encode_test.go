@@ -320,7 +320,7 @@ func TestRegistryUserType(t *testing.T) {
 	if c, ok := r.LookupType(typeOfCI); !ok || c.OID() != 500001 {
 		t.Errorf("LookupType = %v %v", c, ok)
 	}
-	if codec.Default() != codec.Default() {
+	if a, b := codec.Default(), codec.Default(); a != b {
 		t.Error("Default is not shared")
 	}
 	if _, ok := codec.Default().Lookup(500001); ok {
