@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,6 +131,30 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 			if i > 0 {
 				chunk = append(chunk, '\t')
 			}
+			// The commonest types skip the registry: their text form is
+			// plain and needs no escaping.
+			switch v := v.(type) {
+			case nil:
+				chunk = append(chunk, '\\', 'N')
+				continue
+			case int64:
+				chunk = strconv.AppendInt(chunk, v, 10)
+				continue
+			case int:
+				chunk = strconv.AppendInt(chunk, int64(v), 10)
+				continue
+			case int32:
+				chunk = strconv.AppendInt(chunk, int64(v), 10)
+				continue
+			case string:
+				chunk = appendCopyText(chunk, v)
+				continue
+			case float64:
+				if !math.IsInf(v, 0) && !math.IsNaN(v) {
+					chunk = strconv.AppendFloat(chunk, v, 'g', -1, 64)
+					continue
+				}
+			}
 			var null bool
 			scratch, null, err = x.reg.AppendText(scratch[:0], 0, v, &opts)
 			if err != nil {
@@ -155,8 +181,9 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 }
 
 // appendCopyText escapes a value for COPY's text format.
-func appendCopyText(dst, v []byte) []byte {
-	for _, b := range v {
+func appendCopyText[T string | []byte](dst []byte, v T) []byte {
+	for i := 0; i < len(v); i++ {
+		b := v[i]
 		switch b {
 		case '\\':
 			dst = append(dst, '\\', '\\')

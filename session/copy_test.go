@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ func TestCopyFrom(t *testing.T) {
 			if i == 7 {
 				return []any{int64(i), tricky, nil, at, []byte{0, 1, 255}, []string{"a b", "c,d", ""}}, nil
 			}
+			if i == 8 {
+				return []any{int(i), "inf", math.Inf(-1), at, nil, nil}, nil
+			}
 			return []any{int64(i), fmt.Sprint("row ", i), float64(i) / 4, at, nil, nil}, nil
 		}))
 	if err != nil || n != 100_000 {
@@ -39,9 +43,13 @@ func TestCopyFrom(t *testing.T) {
 	if err != nil || name != tricky || score != nil || !got.Equal(at) || string(data) != "\x00\x01\xff" || strings.Join(tags, "|") != "a b|c,d|" {
 		t.Fatalf("row 7: %q %v %v %q %q %v", name, score, got, data, tags, err)
 	}
+	var inf float64
+	if err := s.QueryRow(ctx, `SELECT score FROM "odd ""table""" WHERE id = 8`).Scan(&inf); err != nil || !math.IsInf(inf, -1) {
+		t.Fatalf("row 8: %v %v", inf, err)
+	}
 	var sum float64
-	s.QueryRow(ctx, `SELECT sum(score) FROM "odd ""table"""`).Scan(&sum)
-	if want := float64(99999*100000/2-7) / 4; sum != want {
+	s.QueryRow(ctx, `SELECT sum(score) FROM "odd ""table""" WHERE id <> 8`).Scan(&sum)
+	if want := float64(99999*100000/2-7-8) / 4; sum != want {
 		t.Fatalf("sum %v want %v", sum, want)
 	}
 }
