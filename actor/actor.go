@@ -390,6 +390,10 @@ const (
 	// CmdCopyIn runs SQL, a COPY ... FROM STDIN, and sends what arrives
 	// on CopySource as its data; commands behind it wait until it ends.
 	CmdCopyIn
+	// CmdCopyOut runs SQL, a COPY ... TO STDOUT, over the simple protocol
+	// and delivers each CopyData payload as a RawRow (Columns nil) on Rows,
+	// with the same batching and backpressure as query rows.
+	CmdCopyOut
 )
 
 // Command is one request to the actor. Fill in the request fields, send

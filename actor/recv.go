@@ -83,19 +83,10 @@ func (l *loop) headEvent(ev wire.Event) {
 			l.describe(c, h.info.Columns)
 		}
 	case *wire.DataRow:
-		if c != nil && (c.Rows != nil || c.WantRows) && !c.abandoned {
-			if c.batch == nil {
-				// Start small and grow by append: most results are small.
-				if c.Rows != nil {
-					c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))
-				} else {
-					c.batch = make([]RawRow, 0, min(16, l.a.cfg.RowBatchSize))
-				}
-			}
-			c.batch = append(c.batch, RawRow{Columns: e.Columns, Data: e.Raw})
-			if len(c.batch) >= l.a.cfg.RowBatchSize {
-				l.sendBatch(c, true)
-			}
+		l.addRow(c, e.Columns, e.Raw)
+	case *wire.CopyData:
+		if c != nil && c.Kind == CmdCopyOut {
+			l.addRow(c, nil, e.Data)
 		}
 	case *wire.CommandComplete:
 		if c != nil {
@@ -130,6 +121,26 @@ func (l *loop) headEvent(ev wire.Event) {
 		if b, err := wire.AppendCopyFail(l.wbuf, "COPY FROM STDIN needs a copy command, not Query"); err == nil {
 			l.wbuf = b
 		}
+	}
+}
+
+// addRow adds one row (or COPY payload) to the command's batch, handing the
+// batch over when it is full.
+func (l *loop) addRow(c *Command, cols *wire.RowDescription, data []byte) {
+	if c == nil || (c.Rows == nil && !c.WantRows) || c.abandoned {
+		return
+	}
+	if c.batch == nil {
+		// Start small and grow by append: most results are small.
+		if c.Rows != nil {
+			c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))
+		} else {
+			c.batch = make([]RawRow, 0, min(16, l.a.cfg.RowBatchSize))
+		}
+	}
+	c.batch = append(c.batch, RawRow{Columns: cols, Data: data})
+	if len(c.batch) >= l.a.cfg.RowBatchSize {
+		l.sendBatch(c, true)
 	}
 }
 

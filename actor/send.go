@@ -17,7 +17,7 @@ func (l *loop) accept(c *Command) {
 		return
 	}
 	switch c.Kind {
-	case CmdSimple:
+	case CmdSimple, CmdCopyOut:
 		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendSimpleQuery(b, c.SQL) })
 	case CmdPrepare:
 		l.encode(c, opPrepare, nil, func(b []byte) ([]byte, error) {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -226,4 +227,64 @@ func (p *Pool) CopyFrom(ctx context.Context, table Identifier, columns []string,
 	}
 	defer c.Release()
 	return c.CopyFrom(ctx, table, columns, src)
+}
+
+// copyTo runs sql, a COPY ... TO STDOUT, on t and writes the data to w as it
+// arrives (in batches, with backpressure: a slow w slows the server). It
+// returns the number of rows the server reports.
+func copyTo(ctx context.Context, x *common, t target, w io.Writer, sql string) (int64, error) {
+	cmd := &actor.Command{Kind: actor.CmdCopyOut, SQL: sql, Rows: actor.NewRowStream(4)}
+	start := time.Now()
+	x.traceStart(ctx, sql, nil)
+	sendTo(ctx, t, cmd, nil)
+	var werr error
+	for {
+		batch, ok := cmd.Rows.Next(ctx)
+		if !ok {
+			break
+		}
+		for _, r := range batch {
+			if werr == nil {
+				_, werr = w.Write(r.Data)
+			}
+		}
+		cmd.Rows.Recycle(batch)
+		if werr != nil {
+			cmd.Rows.Cancel() // the connection discards the rest
+			break
+		}
+	}
+	comp, err := cmd.Result.Await(ctx)
+	x.traceEnd(ctx, sql, start, err)
+	switch {
+	case werr != nil:
+		return 0, fmt.Errorf("pgactor: copy to: write: %w", werr)
+	case err != nil:
+		return 0, wrapCtx(ctx, err)
+	}
+	if err := cmd.Rows.Err(); err != nil {
+		return 0, wrapCtx(ctx, err)
+	}
+	return comp.Rows, nil
+}
+
+// CopyTo runs sql, a COPY ... TO STDOUT, and writes what it produces to w.
+func (s *Session) CopyTo(ctx context.Context, w io.Writer, sql string) (int64, error) {
+	return copyTo(ctx, &s.common, s, w, sql)
+}
+
+// CopyTo is Session.CopyTo inside the transaction.
+func (tx *Tx) CopyTo(ctx context.Context, w io.Writer, sql string) (int64, error) {
+	return copyTo(ctx, tx.x, tx, w, sql)
+}
+
+// CopyTo is Session.CopyTo on the acquired connection.
+func (c *Conn) CopyTo(ctx context.Context, w io.Writer, sql string) (int64, error) {
+	return copyTo(ctx, &c.p.common, c, w, sql)
+}
+
+// CopyTo runs a COPY ... TO STDOUT on a multiplexed connection: it is an
+// ordinary command there, answered in turn like any query.
+func (p *Pool) CopyTo(ctx context.Context, w io.Writer, sql string) (int64, error) {
+	return copyTo(ctx, &p.common, p, w, sql)
 }

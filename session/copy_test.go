@@ -118,3 +118,46 @@ func TestCopyFromPoolAndTx(t *testing.T) {
 		t.Fatalf("%d rows (the rolled-back copy must not count)", n)
 	}
 }
+
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	if w.n > 1<<20 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestCopyTo(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	var b strings.Builder
+	n, err := s.CopyTo(ctx, &b, "COPY (SELECT g, 'x' || g FROM generate_series(1, 100000) g) TO STDOUT")
+	if err != nil || n != 100000 {
+		t.Fatalf("%d %v", n, err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 100000 || lines[0] != "1\tx1" || lines[99999] != "100000\tx100000" {
+		t.Fatalf("%d lines, first %q last %q", len(lines), lines[0], lines[len(lines)-1])
+	}
+	// A writer that fails: the error is the writer's, the connection goes on.
+	_, err = s.CopyTo(ctx, &failingWriter{}, "COPY (SELECT g FROM generate_series(1, 1000000) g) TO STDOUT")
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("failing writer: %v", err)
+	}
+	var one int
+	if err := s.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("after a failed copy: %v", err)
+	}
+	// A bad COPY is the server's error.
+	var pe *session.PgError
+	if _, err := s.CopyTo(ctx, &b, "COPY nope TO STDOUT"); !errors.As(err, &pe) {
+		t.Fatalf("bad copy: %v", err)
+	}
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	var pb strings.Builder
+	if n, err := p.CopyTo(ctx, &pb, "COPY (VALUES (1), (2)) TO STDOUT"); err != nil || n != 2 || pb.String() != "1\n2\n" {
+		t.Fatalf("pool: %d %q %v", n, pb.String(), err)
+	}
+}
