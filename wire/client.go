@@ -147,9 +147,13 @@ func NewClient(cfg Config) *Client {
 	if c.maxSize <= 0 {
 		c.maxSize = DefaultMaxMessageSize
 	}
+	// Only parameters PgBouncer tracks, so connecting through it needs no
+	// ignore_startup_parameters: the codec reads ISO dates, and the server's
+	// defaults already give IntervalStyle=postgres and, since PostgreSQL 12,
+	// floats that round-trip exactly.
 	c.params = append(c.params, [2]string{"user", cfg.User}, [2]string{"database", cfg.Database},
 		[2]string{"application_name", cfg.ApplicationName}, [2]string{"client_encoding", "UTF8"},
-		[2]string{"DateStyle", "ISO, MDY"}, [2]string{"IntervalStyle", "postgres"}, [2]string{"extra_float_digits", "3"})
+		[2]string{"DateStyle", "ISO, MDY"})
 	keys := make([]string, 0, len(cfg.RuntimeParams))
 	for k := range cfg.RuntimeParams {
 		keys = append(keys, k)

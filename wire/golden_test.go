@@ -21,8 +21,6 @@ func TestGoldenStartup(t *testing.T) {
 		s("application_name\x00pgactor\x00"),
 		s("client_encoding\x00UTF8\x00"),
 		s("DateStyle\x00ISO, MDY\x00"),
-		s("IntervalStyle\x00postgres\x00"),
-		s("extra_float_digits\x003\x00"),
 		s("search_path\x00app\x00"),
 		[]byte{0}, // end of parameters
 	)
