@@ -88,6 +88,9 @@ func run() error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if n != 1000 || sum != 49950 {
+		return fmt.Errorf("streamed %d rows with score sum %v, want 1000 and 49950", n, sum)
+	}
 	fmt.Printf("streamed %d rows back (sum of scores %.1f) in %v\n", n, sum, time.Since(start).Round(time.Microsecond))
 
 	// A transaction: its commands are pipelined too, and awaited together.
@@ -113,6 +116,9 @@ func run() error {
 	var left int64
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM quickstart").Scan(&left); err != nil {
 		return err
+	}
+	if left != 500 || dtag.RowsAffected() != 500 || utag.RowsAffected() != 10 {
+		return fmt.Errorf("after the transaction: %d rows left, %s, %s; want 500, DELETE 500, UPDATE 10", left, dtag, utag)
 	}
 	fmt.Printf("transaction: %s, %s, committed; %d rows left (%v)\n", dtag, utag, left, time.Since(start).Round(time.Microsecond))
 
