@@ -589,3 +589,26 @@ func TestCopyInCanceled(t *testing.T) {
 		t.Fatalf("after canceled copy: %v %v", rows, err)
 	}
 }
+
+// TestCancelOverTLS: the CancelRequest goes on a plain connection of its
+// own, which the server accepts even where pg_hba allows only TLS.
+func TestCancelOverTLS(t *testing.T) {
+	a := connect(t, config(t, pgtest.TLSOnly))
+	ctx, cancel := context.WithCancel(context.Background())
+	sleep := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(60)"}
+	a.Do(ctx, sleep)
+	after := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT 1"}
+	a.Do(context.Background(), after)
+	waitFor(t, func() bool { return a.InFlight() == 2 })
+	start := time.Now()
+	cancel()
+	if _, err := sleep.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled: %v", err)
+	}
+	if _, err := after.Result.Await(context.Background()); err != nil {
+		t.Fatalf("the command behind: %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the server kept sleeping for %v: the cancel did not reach it", d)
+	}
+}
