@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // Identifier is a possibly qualified SQL name, such as {"public", "users"}.
@@ -65,20 +67,27 @@ const copyChunk = 64 << 10
 // COPY's text format, encoding in the caller's goroutine while the
 // connection sends what is ready. It returns the number of rows copied.
 func copyFrom(ctx context.Context, x *common, t target, table Identifier, columns []string, src CopyFromSource) (int64, error) {
+	var cols strings.Builder
+	for i, c := range columns {
+		if i > 0 {
+			cols.WriteString(", ")
+		}
+		cols.WriteString(Identifier{c}.Sanitize())
+	}
+	// The binary format is cheaper for the server to read, but needs the
+	// column types: ask for them first. When that fails, or a type has no
+	// binary codec here, the text format does the job.
+	oids := describeColumns(ctx, x, t, table, cols.String())
 	var sql strings.Builder
 	sql.WriteString("COPY ")
 	sql.WriteString(table.Sanitize())
 	if len(columns) > 0 {
-		sql.WriteString(" (")
-		for i, c := range columns {
-			if i > 0 {
-				sql.WriteString(", ")
-			}
-			sql.WriteString(Identifier{c}.Sanitize())
-		}
-		sql.WriteString(")")
+		sql.WriteString(" (" + cols.String() + ")")
 	}
 	sql.WriteString(" FROM STDIN")
+	if oids != nil {
+		sql.WriteString(" (FORMAT binary)")
+	}
 
 	data := make(chan []byte, 2)
 	var perr error // written before data is closed; read by the actor after
@@ -88,7 +97,11 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	x.traceStart(ctx, cmd.SQL, nil)
 	sendTo(ctx, t, cmd, nil)
 
-	perr = produceCopy(ctx, x, cmd, data, src, len(columns))
+	enc := &copyEncoder{x: x, oids: oids, ncols: len(columns)}
+	if oids != nil {
+		enc.ncols = len(oids)
+	}
+	perr = enc.produce(ctx, cmd, data, src)
 	close(data)
 	comp, err := cmd.Result.Await(ctx)
 	x.traceEnd(ctx, cmd.SQL, start, err)
@@ -101,10 +114,85 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	return comp.Rows, nil
 }
 
+// describeColumns returns the type OIDs of the copied columns when every
+// one can be written in binary, else nil.
+func describeColumns(ctx context.Context, x *common, t target, table Identifier, cols string) []uint32 {
+	if cols == "" {
+		cols = "*"
+	}
+	cmd := &actor.Command{Kind: actor.CmdPrepare, SQL: "SELECT " + cols + " FROM " + table.Sanitize()}
+	sendTo(ctx, t, cmd, nil)
+	comp, err := cmd.Result.Await(ctx)
+	if err != nil || comp.Info == nil || comp.Info.Columns == nil {
+		return nil // the COPY itself will say what is wrong
+	}
+	oids := make([]uint32, len(comp.Info.Columns.Fields))
+	for i, f := range comp.Info.Columns.Fields {
+		c, ok := x.reg.Lookup(f.TypeOID)
+		if !ok || !c.DecodesBinary() {
+			return nil
+		}
+		oids[i] = f.TypeOID
+	}
+	return oids
+}
+
+// copyEncoder writes rows in COPY's text format, or in its binary format
+// when the column types are known (oids).
+type copyEncoder struct {
+	x       *common
+	oids    []uint32
+	ncols   int
+	scratch []byte
+}
+
+// textLike are the types whose binary form is their text: a value the
+// codec gives as text is already binary for them.
+var textLike = map[uint32]bool{25: true, 1043: true, 1042: true, 19: true, 114: true, 705: true}
+
+// appendBinary appends one field of a binary COPY row.
+func (e *copyEncoder) appendBinary(chunk []byte, oid uint32, v any, opts *codec.Options) ([]byte, error) {
+	at := len(chunk)
+	chunk = append(chunk, 0, 0, 0, 0)
+	out, format, null, err := e.x.reg.AppendParam(chunk, oid, v, opts)
+	if err != nil {
+		return chunk[:at], err
+	}
+	if null {
+		binary.BigEndian.PutUint32(chunk[at:], 0xffffffff)
+		return chunk, nil
+	}
+	if format != codec.BinaryFormat && oid == codec.OIDJSONB {
+		// jsonb's binary form is a version byte, 1, then the text.
+		out = append(out, 0)
+		copy(out[at+5:], out[at+4:])
+		out[at+4] = 1
+		format = codec.BinaryFormat
+	}
+	if format != codec.BinaryFormat && !textLike[oid] {
+		// The codec chose text for this value (a string for a number, say):
+		// read it back as the column's type and write that in binary.
+		c, _ := e.x.reg.Lookup(oid)
+		nat, derr := c.Decode(codec.TextFormat, out[at+4:], opts)
+		if derr != nil {
+			return chunk[:at], derr
+		}
+		if out, format, err = c.Encode(chunk[:at+4], nat, opts); err != nil || format != codec.BinaryFormat {
+			if err == nil {
+				err = fmt.Errorf("no binary form for %T as %s", v, c.Name())
+			}
+			return chunk[:at], err
+		}
+	}
+	binary.BigEndian.PutUint32(out[at:], uint32(len(out)-at-4))
+	return out, nil
+}
+
 // produceCopy encodes src into chunks on data until the end, an error, or
 // the command ending early; it returns the producer's error.
-func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<- []byte, src CopyFromSource, ncols int) error {
-	opts := x.options(nil)
+func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan<- []byte, src CopyFromSource) error {
+	opts := e.x.options(nil)
+	ncols := e.ncols
 	chunk := make([]byte, 0, copyChunk+4096)
 	var scratch []byte
 	send := func() bool {
@@ -118,6 +206,10 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 			return false
 		}
 	}
+	if e.oids != nil {
+		chunk = append(chunk, "PGCOPY\n\xff\r\n\x00"...)
+		chunk = append(chunk, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
+	}
 	row := 0
 	for src.Next() {
 		row++
@@ -127,6 +219,18 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 		}
 		if ncols > 0 && len(vals) != ncols {
 			return fmt.Errorf("row %d has %d values for %d columns", row, len(vals), ncols)
+		}
+		if e.oids != nil {
+			chunk = binary.BigEndian.AppendUint16(chunk, uint16(len(vals)))
+			for i, v := range vals {
+				if chunk, err = e.appendBinary(chunk, e.oids[i], v, &opts); err != nil {
+					return fmt.Errorf("row %d, column %d: %w", row, i+1, err)
+				}
+			}
+			if len(chunk) >= copyChunk && !send() {
+				return nil
+			}
+			continue
 		}
 		for i, v := range vals {
 			if i > 0 {
@@ -157,7 +261,7 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 				}
 			}
 			var null bool
-			scratch, null, err = x.reg.AppendText(scratch[:0], 0, v, &opts)
+			scratch, null, err = e.x.reg.AppendText(scratch[:0], 0, v, &opts)
 			if err != nil {
 				return fmt.Errorf("row %d, column %d: %w", row, i+1, err)
 			}
@@ -174,6 +278,9 @@ func produceCopy(ctx context.Context, x *common, cmd *actor.Command, data chan<-
 	}
 	if err := src.Err(); err != nil {
 		return err
+	}
+	if e.oids != nil {
+		chunk = append(chunk, 0xff, 0xff) // file trailer
 	}
 	if len(chunk) > 0 {
 		send()

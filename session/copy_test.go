@@ -63,11 +63,26 @@ func TestCopyFromFailures(t *testing.T) {
 	if _, err := s.CopyFrom(ctx, session.Identifier{"nope"}, cols, session.CopyFromRows([][]any{{1, "a"}})); err == nil {
 		t.Fatal("copy into a missing table succeeded")
 	}
-	// A value the server cannot parse.
+	// A value that is not an int8: found while encoding (binary COPY knows
+	// the column types), named by row and column, and nothing is copied.
 	_, err := s.CopyFrom(ctx, session.Identifier{"cf"}, cols, session.CopyFromRows([][]any{{1, "a"}, {"x", "b"}}))
+	if err == nil || !strings.Contains(err.Error(), "row 2, column 1") {
+		t.Fatalf("bad value: %v", err)
+	}
+	// The same through the text format (a column type without a binary
+	// codec here): the server's error.
+	s.Exec(ctx, "CREATE TEMP TABLE cf_text (id int8, p point)").Await(ctx)
+	_, err = s.CopyFrom(ctx, session.Identifier{"cf_text"}, []string{"id", "p"}, session.CopyFromRows([][]any{{1, "(1,2)"}, {"x", "(3,4)"}}))
 	var pe *session.PgError
 	if !errors.As(err, &pe) || pe.SQLState() != "22P02" {
-		t.Fatalf("bad value: %v", err)
+		t.Fatalf("bad value in text format: %v", err)
+	}
+	var pts int64
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM cf_text").Scan(&pts); err != nil || pts != 0 {
+		t.Fatalf("cf_text: %d %v", pts, err)
+	}
+	if n, err := s.CopyFrom(ctx, session.Identifier{"cf_text"}, []string{"id", "p"}, session.CopyFromRows([][]any{{1, "(1,2)"}})); err != nil || n != 1 {
+		t.Fatalf("text-format copy: %d %v", n, err)
 	}
 	// The source fails half way: nothing is copied.
 	boom := errors.New("source broke")
@@ -159,5 +174,29 @@ func TestCopyTo(t *testing.T) {
 	var pb strings.Builder
 	if n, err := p.CopyTo(ctx, &pb, "COPY (VALUES (1), (2)) TO STDOUT"); err != nil || n != 2 || pb.String() != "1\n2\n" {
 		t.Fatalf("pool: %d %q %v", n, pb.String(), err)
+	}
+}
+
+// TestCopyFromBinaryConversions: binary COPY with Go values whose natural
+// type differs from the column's (strings for numbers and times) converts
+// them through the column's type, as the text format would.
+func TestCopyFromBinaryConversions(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	s.Exec(ctx, "CREATE TEMP TABLE conv (n numeric, i int8, ts timestamptz, f float4, j jsonb)").Await(ctx)
+	n, err := s.CopyFrom(ctx, session.Identifier{"conv"}, []string{"n", "i", "ts", "f", "j"}, session.CopyFromRows([][]any{
+		{"1.50", "42", "2024-01-01 00:00:00+00", 1.25, `{"a": [1, 2]}`},
+		{int64(7), int32(-3), time.Date(1999, 12, 31, 23, 59, 59, 0, time.UTC), float32(-0.5), nil},
+	}))
+	if err != nil || n != 2 {
+		t.Fatalf("copy: %d %v", n, err)
+	}
+	var got string
+	if err := s.QueryRow(ctx, "SELECT string_agg(n::text || '|' || i || '|' || ts::text || '|' || f || '|' || coalesce(j::text, 'null'), ';' ORDER BY i) FROM conv").Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := "7|-3|1999-12-31 23:59:59+00|-0.5|null;1.50|42|2024-01-01 00:00:00+00|1.25|{\"a\": [1, 2]}"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }

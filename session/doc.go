@@ -49,10 +49,13 @@
 //
 // # COPY
 //
-// CopyFrom copies rows in with COPY ... FROM STDIN in the text format: the
-// caller's goroutine encodes rows (each value's text form, escaped) into
-// 64 KiB chunks while the connection sends the previous ones, so memory
-// stays bounded whatever the number of rows. Commands sent to the same
+// CopyFrom copies rows in with COPY ... FROM STDIN. It first asks for the
+// columns' types; when every one has a codec it uses the binary format
+// (values that are not of the column's Go type, such as strings for
+// numbers, are converted through the column's type), otherwise the text
+// format. The caller's goroutine encodes rows into 64 KiB chunks while the
+// connection sends the previous ones, so memory stays bounded whatever the
+// number of rows. CopyTo streams COPY ... TO STDOUT into an io.Writer. Commands sent to the same
 // connection meanwhile wait behind the copy (the server would read them as
 // copy data); Pool.CopyFrom therefore takes a connection of its own.
 //
