@@ -140,10 +140,9 @@ func describeColumns(ctx context.Context, x *common, t target, table Identifier,
 // copyEncoder writes rows in COPY's text format, or in its binary format
 // when the column types are known (oids).
 type copyEncoder struct {
-	x       *common
-	oids    []uint32
-	ncols   int
-	scratch []byte
+	x     *common
+	oids  []uint32
+	ncols int
 }
 
 // textLike are the types whose binary form is their text: a value the
