@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -299,5 +300,38 @@ func TestPoolReroutesUnsentCommands(t *testing.T) {
 		if err != nil || v != int64(i+1000) {
 			t.Fatalf("#%d: %d %v", i, v, err)
 		}
+	}
+}
+
+// TestPoolSurvivesServerRestart: every connection dies with the server;
+// callers see clean errors, and once the server is back the pool serves
+// again without being recreated.
+func TestPoolSurvivesServerRestart(t *testing.T) {
+	cluster.RequireLocal(t, "restarting the harness's server")
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 4, MinConns: 2, HealthCheckPeriod: 50 * time.Millisecond})
+	ctx := context.Background()
+	var v int
+	if err := p.QueryRow(ctx, "SELECT 1").Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	if err := cluster.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := p.QueryRow(ctx, "SELECT 2").Scan(&v)
+		if err == nil && v == 2 {
+			break
+		}
+		if err != nil && !errors.Is(err, session.ErrClosed) {
+			var pe *session.PgError
+			if !errors.As(err, &pe) && !strings.Contains(err.Error(), "connect") {
+				t.Fatalf("unexpected error while the server restarts: %v", err)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pool did not recover after a restart: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
