@@ -408,14 +408,11 @@ func assign(dest, val any, c Codec, opts *Options) error {
 	case *netip.Prefix:
 		return setExact(d, val)
 	case *netip.Addr:
-		p, ok := val.(netip.Prefix)
-		if !ok {
-			return mismatch("")
+		a, err := hostAddr(val)
+		if err != nil {
+			return err
 		}
-		if p.Bits() != p.Addr().BitLen() {
-			return mismatch(p.String() + " is a network, not an address")
-		}
-		*d = p.Addr()
+		*d = a
 		return nil
 	case *net.IPNet:
 		p, ok := val.(netip.Prefix)
@@ -425,14 +422,11 @@ func assign(dest, val any, c Codec, opts *Options) error {
 		*d = net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 		return nil
 	case *net.IP:
-		p, ok := val.(netip.Prefix)
-		if !ok {
-			return mismatch("")
+		a, err := hostAddr(val)
+		if err != nil {
+			return err
 		}
-		if p.Bits() != p.Addr().BitLen() {
-			return mismatch(p.String() + " is a network, not an address")
-		}
-		*d = p.Addr().AsSlice()
+		*d = a.AsSlice()
 		return nil
 	case *net.HardwareAddr:
 		return setExact(d, val)
@@ -626,3 +620,16 @@ func (e *elementError) Error() string {
 	return "element " + strconv.Itoa(e.index) + ": " + e.err.Error()
 }
 func (e *elementError) Unwrap() error { return e.err }
+
+// hostAddr is the address of an inet value that names one host; a network
+// (fewer bits than the address) does not fit an address destination.
+func hostAddr(val any) (netip.Addr, error) {
+	p, ok := val.(netip.Prefix)
+	if !ok {
+		return netip.Addr{}, mismatch("")
+	}
+	if p.Bits() != p.Addr().BitLen() {
+		return netip.Addr{}, mismatch(p.String() + " is a network, not an address")
+	}
+	return p.Addr(), nil
+}
