@@ -82,6 +82,10 @@ type Config struct {
 	// and Sync in one flight on the unnamed statement, caching nothing:
 	// the mode for PgBouncer in transaction mode. Results come in text.
 	UnnamedStatements bool
+	// Statements, when set, is shared by the connections of one pool: once
+	// any of them sees a pooler in transaction mode, all of them switch to
+	// unnamed statements. Nil gives the connection a mode of its own.
+	Statements *StatementMode
 
 	// DisableChannelBinding keeps SCRAM-SHA-256-PLUS from being used even
 	// over TLS (libpq's channel_binding=disable).
@@ -114,6 +118,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.StatementCacheSize == 0 {
 		c.StatementCacheSize = 512
+	}
+	if c.Statements == nil {
+		c.Statements = &StatementMode{}
+	}
+	if c.UnnamedStatements || c.StatementCacheSize < 0 {
+		c.Statements.unnamed.Store(true)
 	}
 }
 
@@ -148,10 +158,16 @@ func (e *ConnError) Error() string {
 
 func (e *ConnError) Unwrap() []error { return []error{ErrClosed, e.Cause} }
 
-// SafeToRetry reports whether err says the command was never sent.
+// SafeToRetry reports whether err says the command had no effect on the
+// server: it was never sent, or it failed before doing anything and the
+// actor did not run it again itself (a RetryError).
 func SafeToRetry(err error) bool {
 	var ce *ConnError
-	return errors.As(err, &ce) && ce.SafeToRetry
+	if errors.As(err, &ce) && ce.SafeToRetry {
+		return true
+	}
+	var re *RetryError
+	return errors.As(err, &re)
 }
 
 // Actor is one running connection. Its methods are safe for concurrent use.
@@ -165,6 +181,8 @@ type Actor struct {
 
 	// Observable state, written by the loop, read by anyone.
 	inFlight atomic.Int64
+	held     atomic.Int64 // commands waiting inside the actor for the holder to let go
+	pinned   atomic.Bool  // an owner holds the connection (a routing hint, never a guard)
 	progress atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
 	alive    atomic.Bool
 	txStatus atomic.Uint32
@@ -247,6 +265,15 @@ func (a *Actor) Send(ctx context.Context, cmd *Command) error {
 	return nil
 }
 
+// Cancel stops cmd as the end of its context would, for a caller that
+// walked away from a command whose context lives on: a command not yet
+// written is dropped, one the server is running gets a CancelRequest, and
+// the command is answered with ErrCanceled. Best effort: it does nothing
+// once the command is answered or the actor is closing.
+func (a *Actor) Cancel(cmd *Command) {
+	a.mb.SendControl(message{cmd: cmd, ctl: ctlCancel})
+}
+
 // Do is Send, resolving cmd with the error when it cannot be queued, so the
 // caller only ever waits on the command's futures.
 func (a *Actor) Do(ctx context.Context, cmd *Command) {
@@ -321,8 +348,14 @@ func monotonic() int64 { return int64(time.Since(epoch)) }
 
 var epoch = time.Now()
 
-// Queued returns the number of commands waiting in the mailbox.
-func (a *Actor) Queued() int { return a.mb.Len() }
+// Queued returns the number of commands waiting: in the mailbox, and
+// inside the actor for the connection's holder to let go.
+func (a *Actor) Queued() int { return a.mb.Len() + int(a.held.Load()) }
+
+// Pinned reports whether an owner holds the connection (or is letting go of
+// it). It is a hint for routing, already stale when read: the actor itself
+// decides, as it admits each command, whether the command may run.
+func (a *Actor) Pinned() bool { return a.pinned.Load() }
 
 // TxStatus returns the transaction status of the last ReadyForQuery:
 // wire.TxIdle, wire.TxInTransaction or wire.TxFailed.
@@ -394,6 +427,13 @@ const (
 	// and delivers each CopyData payload as a RawRow (Columns nil) on Rows,
 	// with the same batching and backpressure as query rows.
 	CmdCopyOut
+	// CmdPin sends nothing: it takes the connection for Pin and resolves
+	// once the actor admitted it (after whoever held it let go).
+	CmdPin
+	// CmdUnpin sends nothing: it ends Owner's hold (set Unpin) and
+	// resolves at once; commands waiting for the connection run once the
+	// holder's commands were answered.
+	CmdUnpin
 )
 
 // Command is one request to the actor. Fill in the request fields, send
@@ -425,6 +465,20 @@ type Command struct {
 	// is then called when the rows begin (a stream exists) or at the end,
 	// not as soon as the columns are known.
 	WantRows bool
+
+	// Ownership (see own.go). Owner is the token of the holder the command
+	// belongs to; zero for a command of nobody in particular. Pin makes the
+	// command take the connection for that token as it is admitted. Unpin
+	// ends Owner's hold once the command is admitted: later commands of
+	// Owner are refused. OwnerErr is the error for a command whose Owner no
+	// longer holds the connection (ErrOwnerEnded when nil). Reroute hands a
+	// command without an Owner back (a RetryError wrapping ErrHeld) instead
+	// of letting it wait while someone else holds the connection.
+	Owner    Token
+	Pin      Token
+	Unpin    bool
+	Reroute  bool
+	OwnerErr error
 
 	// Observer, when set, hears about the command from the loop goroutine
 	// (or from Do, when the command could not be queued). Its methods must
@@ -487,10 +541,14 @@ func (c *Command) fail(err error) {
 	c.done(Completion{}, err)
 }
 
-// done resolves Result, telling the Observer first.
+// done resolves Result, telling the Observer first, and stops watching
+// the command's context.
 func (c *Command) done(comp Completion, err error) {
 	if _, _, ok := c.Result.Result(); ok {
 		return
+	}
+	if c.stopWatch != nil {
+		c.stopWatch()
 	}
 	if c.Observer != nil {
 		c.Observer.Done(c, comp, err)

@@ -2,15 +2,51 @@ package actor
 
 import (
 	"container/list"
+	"encoding/hex"
+	"hash/fnv"
+	"sync/atomic"
 
 	"github.com/pgactor/pgactor/wire"
 )
+
+// StatementMode says how the connections sharing it run queries with
+// arguments: through their statement caches (named statements) or, once a
+// pooler in transaction mode was seen, on the unnamed statement in one
+// flight. The zero StatementMode uses the caches.
+type StatementMode struct {
+	unnamed atomic.Bool
+	// OnSwitch, when set, is called once, by the connection that first saw
+	// a pooler, with the server error that gave it away.
+	OnSwitch func(evidence error)
+}
+
+// Unnamed reports whether the connections run queries on the unnamed
+// statement.
+func (m *StatementMode) Unnamed() bool { return m.unnamed.Load() }
+
+// switchToUnnamed moves every connection sharing m to unnamed statements.
+func (m *StatementMode) switchToUnnamed(evidence error) {
+	if m.unnamed.CompareAndSwap(false, true) && m.OnSwitch != nil {
+		m.OnSwitch(evidence)
+	}
+}
+
+// stmtName derives a statement's name from its text, so that one name
+// never means two statements: behind a pooler that hands server
+// connections from client to client, a name prepared by another client
+// then still means the same SQL. 128 bits of FNV-1a make an accidental
+// collision between two texts of one connection's cache negligible.
+func stmtName(sql string) string {
+	h := fnv.New128a()
+	h.Write([]byte(sql))
+	var sum [16]byte
+	return "pgactor_" + hex.EncodeToString(h.Sum(sum[:0]))
+}
 
 // stmtCache is the per-connection LRU of named prepared statements, keyed
 // by SQL text. Owned by the loop.
 type stmtCache struct {
 	max   int
-	next  uint64
 	byKey map[string]*list.Element
 	lru   *list.List // front: most recently used; values are *cachedStmt
 }
@@ -23,7 +59,6 @@ type cachedStmt struct {
 	info     *wire.PreparedStatementInfo
 	waiters  []*Command
 	elem     *list.Element
-	uncached bool // prepared for one use; closed after it
 }
 
 func newStmtCache(max int) *stmtCache {
@@ -31,9 +66,6 @@ func newStmtCache(max int) *stmtCache {
 }
 
 func (c *stmtCache) get(sql string) *cachedStmt {
-	if c.max < 0 {
-		return nil
-	}
 	e, ok := c.byKey[sql]
 	if !ok {
 		return nil
@@ -45,12 +77,7 @@ func (c *stmtCache) get(sql string) *cachedStmt {
 // add creates a statement for sql and returns it, with the least recently
 // used prepared statement it pushed out, if any.
 func (c *stmtCache) add(sql string) (st, evicted *cachedStmt) {
-	c.next++
-	st = &cachedStmt{sql: sql, name: stmtName(c.next)}
-	if c.max < 0 {
-		st.uncached = true
-		return st, nil
-	}
+	st = &cachedStmt{sql: sql, name: stmtName(sql)}
 	st.elem = c.lru.PushFront(st)
 	c.byKey[sql] = st.elem
 	if c.lru.Len() > c.max {

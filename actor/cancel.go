@@ -15,9 +15,10 @@ func (l *loop) cancel(c *Command) {
 	}
 	e := c.entry
 	if e == nil || e.cmd != c {
-		// Not on the wire: either still in the mailbox (accept will drop
-		// it) or waiting for its statement's Prepare.
-		if l.dropWaiter(c) {
+		// Not on the wire: still in the mailbox (accept will drop it),
+		// waiting for the connection's holder, or waiting for its
+		// statement's Prepare.
+		if l.dropHeld(c) || l.dropWaiter(c) {
 			l.finishCanceled(c)
 		}
 		return

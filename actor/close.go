@@ -56,6 +56,11 @@ func (l *loop) shutdown(cause error) {
 	}
 	l.fifo = nil
 	a.inFlight.Store(0)
+	for _, c := range l.held {
+		c.fail(&ConnError{Cause: cause, SafeToRetry: true})
+	}
+	l.held = nil
+	a.held.Store(0)
 
 	// Commands still in the mailbox never left it.
 	a.mb.Close()

@@ -46,6 +46,11 @@ type loop struct {
 
 	copying *Command // the CmdCopyIn the server is taking data for
 
+	// Ownership (own.go).
+	owners    []Token    // the holders' stack: owners[0] took the connection, the rest nested in it
+	releasing bool       // the last holder let go; the connection is not free until settleRelease
+	held      []*Command // commands without an owner waiting for the connection, in arrival order
+
 	// Cancellation bookkeeping: cancels sent whose target completed without
 	// being cancelled may still land on a later command.
 	strayCancels int
@@ -74,6 +79,7 @@ type entry struct {
 
 	cancelSent     bool // a CancelRequest was sent while it was the head
 	cancelWhenHead bool // its caller gave up; cancel it once the server runs it
+	releaseAfter   bool // the last holder let go: settle the release at its ReadyForQuery
 }
 
 type opKind uint8

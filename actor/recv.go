@@ -1,6 +1,8 @@
 package actor
 
 import (
+	"strings"
+
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
 )
@@ -102,25 +104,32 @@ func (l *loop) headEvent(ev wire.Event) {
 				if w.abandoned {
 					continue
 				}
+				if l.a.cfg.Statements.Unnamed() {
+					l.unnamed(w) // a pooler was seen meanwhile: the name may not follow
+					continue
+				}
 				l.execute(w, e, h.stmt)
 			}
 		} else if c != nil {
 			c.completion.Info = e
 		}
 	case *wire.CopyInResponse:
-		if c != nil && c.Kind == CmdCopyIn && l.client.Copying() {
-			if c.abandoned {
-				l.wbuf, _ = l.client.EndCopy(l.wbuf, "canceled by the client")
-				break
-			}
+		if !l.client.Copying() {
+			break
+		}
+		if c != nil && c.Kind == CmdCopyIn && !c.abandoned {
 			l.copying = c // the loop now feeds it from CopySource
 			break
 		}
-		// COPY FROM STDIN through a plain query: the server waits for data
-		// we do not have. Refuse, so the command fails instead of hanging.
-		if b, err := wire.AppendCopyFail(l.wbuf, "COPY FROM STDIN needs a copy command, not Query"); err == nil {
-			l.wbuf = b
+		// COPY FROM STDIN through a plain query (or a copy whose caller
+		// left): the server waits for data we do not have. Refuse, so the
+		// command fails instead of hanging. The wire client held every
+		// command issued behind it, so none is taken for copy data.
+		reason := "COPY FROM STDIN needs CopyFrom, not Query or Exec"
+		if c != nil && c.abandoned {
+			reason = "canceled by the client"
 		}
+		l.wbuf, _ = l.client.EndCopy(l.wbuf, reason)
 	}
 }
 
@@ -214,22 +223,16 @@ func (l *loop) finishHead(status byte) {
 		// Our cancel did not hit its target; it may yet hit a later command.
 		l.strayCancels++
 	}
+	l.settle(h, status)
+	if h.releaseAfter {
+		l.settleRelease()
+	}
+}
 
-	switch h.op {
-	case opPrepare:
-		if h.stmt != nil && h.err != nil {
-			l.cache.remove(h.stmt)
-			for _, w := range h.stmt.waiters {
-				if !w.abandoned {
-					w.fail(h.err)
-				}
-			}
-			h.stmt.waiters = nil
-		}
-	case opExecute:
-		if h.stmt != nil && h.stmt.uncached {
-			l.closeStatement(h.stmt)
-		}
+// settle answers the command of a popped entry, or runs it again.
+func (l *loop) settle(h *entry, status byte) {
+	if h.op == opPrepare && h.stmt != nil && h.err != nil {
+		l.failPrepare(h, status)
 	}
 	c := h.cmd
 	if c == nil || c.abandoned {
@@ -241,7 +244,6 @@ func (l *loop) finishHead(status byte) {
 		}
 		c.batch = nil
 		c.fail(h.err)
-		l.stopWatching(c)
 		return
 	}
 	if len(c.batch) > 0 && c.Rows != nil {
@@ -260,6 +262,36 @@ func (l *loop) finishHead(status byte) {
 	l.resolve(c)
 }
 
+// failPrepare answers the commands that waited for a cached statement
+// whose Prepare failed. A name that already exists outside a transaction
+// means a pooler in transaction mode gave us a server connection another
+// client prepared it on: every connection then switches to unnamed
+// statements, and the waiters run that way (or are handed back, when
+// running them now could overtake commands queued behind).
+func (l *loop) failPrepare(h *entry, status byte) {
+	l.cache.remove(h.stmt)
+	waiters := h.stmt.waiters
+	h.stmt.waiters = nil
+	pe, _ := h.err.(*wire.ErrorOrNoticeResponse)
+	pooler := pe != nil && pe.Code == "42P05" && h.txBefore == wire.TxIdle && status == wire.TxIdle
+	if pooler {
+		l.a.cfg.Statements.switchToUnnamed(h.err)
+	}
+	safe := pooler && !l.busyBehind()
+	for _, w := range waiters {
+		switch {
+		case w.abandoned:
+		case safe && w.ctx.Err() == nil:
+			w.retried++
+			l.unnamed(w)
+		case pooler:
+			w.fail(&RetryError{Cause: h.err})
+		default:
+			w.fail(h.err)
+		}
+	}
+}
+
 // resolve answers a command that succeeded.
 func (l *loop) resolve(c *Command) {
 	l.describeAt(c, c.completion.Columns, true)
@@ -267,13 +299,6 @@ func (l *loop) resolve(c *Command) {
 		c.Rows.Finish(nil)
 	}
 	c.done(c.completion, nil)
-	l.stopWatching(c)
-}
-
-func (l *loop) stopWatching(c *Command) {
-	if c.stopWatch != nil {
-		c.stopWatch()
-	}
 }
 
 func isQueryCanceled(err error) bool {
@@ -281,10 +306,32 @@ func isQueryCanceled(err error) bool {
 	return ok && pe.Code == "57014"
 }
 
-// retry runs a failed command again when the failure was not its own doing
-// and running it twice cannot be observed: a stray cancel aimed at an
-// earlier command, or a cached statement the schema invalidated. Either way
-// it must have run alone in its implicit transaction and delivered no rows.
+// stalePlan reports a cached statement the server can no longer run as
+// prepared: a schema change altered its result ("cached plan must not
+// change result type", 0A000) or it does not exist (26000).
+func stalePlan(pe *wire.ErrorOrNoticeResponse) bool {
+	return pe.Code == "26000" || (pe.Code == "0A000" && strings.Contains(pe.Message, "cached plan must not change result type"))
+}
+
+// busyBehind reports whether a command of a caller is queued on the wire
+// behind the head that was just popped: running the head again now would
+// make it overtake that command.
+func (l *loop) busyBehind() bool {
+	for _, e := range l.fifo {
+		if e.cmd != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// retry deals with a failure that was not the command's own doing and
+// left no trace: a stray cancel aimed at an earlier command, or a cached
+// statement the server no longer has as prepared. The command must have
+// run alone in its implicit transaction and delivered no rows. It runs
+// again when nothing is queued behind it (so a caller's pipelined commands
+// keep their order); otherwise it fails with a RetryError, which
+// SafeToRetry reports, and a pool sends it again elsewhere.
 func (l *loop) retry(h *entry, status byte) bool {
 	c := h.cmd
 	if c.rowsSent || c.retried >= 3 || h.txBefore != wire.TxIdle || status != wire.TxIdle || c.ctx.Err() != nil {
@@ -297,20 +344,31 @@ func (l *loop) retry(h *entry, status byte) bool {
 	switch {
 	case pe.Code == "57014" && l.strayCancels > 0 && !h.cancelSent:
 		l.strayCancels--
-	case (pe.Code == "0A000" || pe.Code == "26000") && h.op == opExecute && c.Kind == CmdQuery && h.stmt != nil && !c.described:
-		// "cached plan must not change result type" or a statement that
-		// vanished: forget it and prepare afresh.
+	case h.op == opExecute && c.Kind == CmdQuery && h.stmt != nil && !c.described && stalePlan(pe):
 		if h.stmt.elem != nil {
 			l.cache.remove(h.stmt)
 			l.closeStatement(h.stmt)
 		}
+		if pe.Code == "26000" {
+			// We prepared it on this connection and never closed it: a
+			// pooler in transaction mode sent the Bind elsewhere.
+			l.a.cfg.Statements.switchToUnnamed(h.err)
+		}
 	default:
 		return false
+	}
+	if l.busyBehind() {
+		c.batch = nil
+		c.fail(&RetryError{Cause: h.err})
+		return true
 	}
 	c.retried++
 	c.batch = nil
 	c.completion = Completion{}
 	c.entry = nil
-	l.accept(c)
+	l.dispatch(c)
+	if h.releaseAfter && c.entry != nil {
+		h.releaseAfter, c.entry.releaseAfter = false, true
+	}
 	return true
 }

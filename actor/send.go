@@ -2,20 +2,35 @@ package actor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/pgactor/pgactor/wire"
 )
 
-// accept takes a command off the mailbox and encodes it into this turn's
-// write buffer, or answers it at once when that is all there is to do.
+// accept takes a command off the mailbox (or off the commands that waited
+// for the connection) and, once it is admitted, encodes it into this
+// turn's write buffer, or answers it at once when that is all there is to do.
 func (l *loop) accept(c *Command) {
 	if err := c.ctx.Err(); err != nil {
 		// Not written yet: drop it without touching the wire.
 		l.finishCanceled(c)
 		return
 	}
+	if !l.admit(c) {
+		return
+	}
+	l.dispatch(c)
+	if c.Unpin {
+		l.unpin(c)
+	}
+	if c.Kind == CmdPin || c.Kind == CmdUnpin {
+		c.done(Completion{}, nil)
+	}
+}
+
+// dispatch encodes an admitted command.
+func (l *loop) dispatch(c *Command) {
 	switch c.Kind {
 	case CmdSimple, CmdCopyOut:
 		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendSimpleQuery(b, c.SQL) })
@@ -38,16 +53,22 @@ func (l *loop) accept(c *Command) {
 	case CmdCloseStatement:
 		l.encode(c, opClose, nil, func(b []byte) ([]byte, error) { return l.client.AppendCloseStatement(b, c.Name) })
 	case CmdQuery:
-		if l.a.cfg.UnnamedStatements {
-			l.encode(c, opUnnamed, nil, func(b []byte) ([]byte, error) {
-				return l.client.AppendExecuteUnnamed(b, c.SQL, c.Args)
-			})
+		if l.a.cfg.Statements.Unnamed() {
+			l.unnamed(c)
 			return
 		}
 		l.query(c)
+	case CmdPin, CmdUnpin:
 	default:
 		c.fail(fmt.Errorf("actor: unknown command kind %d", c.Kind))
 	}
+}
+
+// unnamed runs c on the unnamed statement, Parse to Sync in one flight.
+func (l *loop) unnamed(c *Command) {
+	l.encode(c, opUnnamed, nil, func(b []byte) ([]byte, error) {
+		return l.client.AppendExecuteUnnamed(b, c.SQL, c.Args)
+	})
 }
 
 // query runs c through the statement cache: a cached statement is bound and
@@ -143,10 +164,14 @@ func (l *loop) finishCanceled(c *Command) {
 }
 
 func canceledError(ctx context.Context) error {
-	return fmt.Errorf("%w: %w", ErrCanceled, context.Cause(ctx))
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = errWalkedAway // Cancel, with the context still alive
+	}
+	return fmt.Errorf("%w: %w", ErrCanceled, cause)
 }
 
-func stmtName(n uint64) string { return "pgactor_" + strconv.FormatUint(n, 10) }
+var errWalkedAway = errors.New("the caller no longer wants the result")
 
 // newEntry takes an entry from the free list; entries are recycled when
 // their ReadyForQuery pops them, so steady-state commands allocate none.

@@ -2,8 +2,13 @@ package futures
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 )
+
+// ErrAbandoned is what Await and Result report for a future with a release
+// function once an earlier Await gave up on it: its value went to release.
+var ErrAbandoned = errors.New("futures: result abandoned: an earlier Await gave up waiting for it")
 
 // Future states. resolving is held only between the winning Resolve's
 // compare-and-swap and its publication of the result, so readers that see
@@ -33,6 +38,38 @@ type Future[T any] struct {
 	// state and done, never by a lock.
 	val T
 	err error
+
+	// release, set before the future is shared, takes over a value nobody
+	// will read; abandoned is set when an Await gave up, and released
+	// makes sure release runs once.
+	release   func(T)
+	abandoned atomic.Bool
+	released  atomic.Bool
+}
+
+// SetRelease makes the future's value belong to whoever awaits it, for
+// values that hold something (a stream that holds up a connection until it
+// is read). If an Await gives up because its context ended before the
+// result was ready, the future is abandoned: release receives the value as
+// soon as it is resolved (when it is resolved without an error), and every
+// later Await or Result reports ErrAbandoned. Call SetRelease before the
+// future is shared; release must not block. The function should not be a
+// new closure per future if allocations matter: a package-level function
+// costs nothing.
+func (f *Future[T]) SetRelease(release func(T)) { f.release = release }
+
+// abandon runs when an Await of a future with a release function gave up.
+func (f *Future[T]) abandon() {
+	f.abandoned.Store(true)
+	if f.state.Load() == resolved {
+		f.giveUp()
+	}
+}
+
+func (f *Future[T]) giveUp() {
+	if f.released.CompareAndSwap(false, true) && f.err == nil {
+		f.release(f.val)
+	}
 }
 
 // New returns a pending future.
@@ -61,6 +98,9 @@ func (f *Future[T]) Resolve(v T, err error) bool {
 	if d := f.done.Swap(closedChan); d != nil {
 		close(d.(chan struct{}))
 	}
+	if f.release != nil && f.abandoned.Load() {
+		f.giveUp()
+	}
 	return true
 }
 
@@ -85,8 +125,13 @@ func (f *Future[T]) Done() <-chan struct{} {
 // Await waits for the result or for ctx to end. A result that is ready wins
 // over an ended context; otherwise the context's error is returned unchanged,
 // so errors.Is(err, context.Canceled) works. An ended context leaves the
-// future pending: it can still be resolved and awaited again.
+// future pending: it can still be resolved and awaited again, unless it has
+// a release function (see SetRelease).
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
+	if f.release != nil && f.abandoned.Load() {
+		var zero T
+		return zero, ErrAbandoned
+	}
 	if f.state.Load() == resolved {
 		return f.val, f.err
 	}
@@ -104,6 +149,9 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		if f.state.Load() == resolved {
 			return f.val, f.err
 		}
+		if f.release != nil {
+			f.abandon()
+		}
 		var zero T
 		return zero, ctx.Err()
 	}
@@ -114,6 +162,9 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 func (f *Future[T]) Result() (v T, err error, ok bool) {
 	if f.state.Load() != resolved {
 		return v, nil, false
+	}
+	if f.release != nil && f.abandoned.Load() {
+		return v, ErrAbandoned, true
 	}
 	return f.val, f.err, true
 }

@@ -18,7 +18,7 @@ import (
 // connectAny tries the configured hosts in order (shuffled with
 // load_balance_hosts=random) and returns the first connection that
 // authenticates and matches target_session_attrs.
-func connectAny(ctx context.Context, cfg *Config, opts *Options, onNotify func(*wire.NotificationResponse)) (*actor.Actor, error) {
+func connectAny(ctx context.Context, cfg *Config, opts *Options, onNotify func(*wire.NotificationResponse), stmts *actor.StatementMode) (*actor.Actor, error) {
 	hosts := append([]HostConfig(nil), cfg.Hosts...)
 	if cfg.LoadBalanceHosts == "random" {
 		rand.Shuffle(len(hosts), func(i, j int) { hosts[i], hosts[j] = hosts[j], hosts[i] })
@@ -27,7 +27,7 @@ func connectAny(ctx context.Context, cfg *Config, opts *Options, onNotify func(*
 	var errs []error
 	try := func(want TargetSessionAttrs) (*actor.Actor, error) {
 		for _, h := range hosts {
-			a, err := connectHost(ctx, cfg, h, opts, onNotify)
+			a, err := connectHost(ctx, cfg, h, opts, onNotify, stmts)
 			if err == nil {
 				if ok, cerr := matchesTarget(ctx, a, want); cerr != nil || !ok {
 					a.Close(ctx)
@@ -71,14 +71,14 @@ func hostLabel(h HostConfig) string {
 }
 
 // connectHost makes one connection to h, with libpq's sslmode fallbacks.
-func connectHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onNotify func(*wire.NotificationResponse)) (*actor.Actor, error) {
+func connectHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onNotify func(*wire.NotificationResponse), stmts *actor.StatementMode) (*actor.Actor, error) {
 	if cfg.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
 		defer cancel()
 	}
 	start := time.Now()
-	a, err := dialHost(ctx, cfg, h, opts, onNotify)
+	a, err := dialHost(ctx, cfg, h, opts, onNotify, stmts)
 	if opts != nil && opts.Tracer != nil {
 		opts.Tracer.Connect(ctx, h.Addr, time.Since(start), err)
 	}
@@ -92,12 +92,13 @@ func connectHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, 
 	return a, err
 }
 
-func dialHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onNotify func(*wire.NotificationResponse)) (*actor.Actor, error) {
+func dialHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onNotify func(*wire.NotificationResponse), stmts *actor.StatementMode) (*actor.Actor, error) {
 	acfg, err := actorConfig(cfg, h)
 	if err != nil {
 		return nil, err
 	}
 	acfg.OnNotification = onNotify
+	acfg.Statements = stmts
 	if opts != nil {
 		acfg.Wire.Types = opts.Types
 		acfg.Wire.IgnoreUnknownTypes = opts.IgnoreUnknownTypes

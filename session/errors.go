@@ -20,6 +20,8 @@ var (
 	ErrClosed = actor.ErrClosed
 	// ErrTxClosed is returned by a Tx used after Commit or Rollback.
 	ErrTxClosed = errors.New("pgactor: transaction already committed or rolled back")
+	// ErrConnReleased is returned by an acquired Conn used after Release.
+	ErrConnReleased = errors.New("pgactor: connection already released to the pool")
 	// ErrTxCommitRollback is returned by Commit when the server rolled the
 	// transaction back instead (it had failed earlier).
 	ErrTxCommitRollback = errors.New("pgactor: commit unexpectedly resulted in rollback")

@@ -15,9 +15,10 @@ import (
 	"github.com/pgactor/pgactor/wire/codec"
 )
 
-// target is where commands go: a Session, a Tx, a pinned Conn or the Pool.
-// pick chooses the connection for one command; the caller queues the
-// command on it and then calls done (which may release a gate).
+// target is where commands go: a Session, a Tx, an acquired Conn, one
+// connection on behalf of an owner (direct), or the Pool. pick chooses the
+// connection for one command and says on whose behalf it is sent; the
+// connection's actor decides whether it may run.
 type target interface {
 	pick(ctx context.Context) (picked, error)
 }
@@ -33,26 +34,46 @@ func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
 	if dst != nil {
 		*dst = p.c
 	}
-	p.c.a.Do(ctx, cmd)
-	p.release()
-}
-
-// picked is a connection chosen for one command, and what to give back
-// once the command is queued.
-type picked struct {
-	c      *conn
-	unlock *sync.RWMutex           // a Session's gate, held shared
-	res    *puddle.Resource[*conn] // a pool connection taken because all were pinned
-}
-
-func (p picked) release() {
-	if p.unlock != nil {
-		p.unlock.RUnlock()
+	cmd.Owner, cmd.OwnerErr = p.owner, p.ownerErr
+	if p.res != nil {
+		// Taken from puddle because every connection was held: nobody else
+		// can pin it before the command is queued, so it need not bounce.
+		cmd.Reroute = false
 	}
+	p.c.a.Do(ctx, cmd)
 	if p.res != nil {
 		p.res.Release()
 	}
 }
+
+// picked is a connection chosen for one command, the owner the command is
+// sent for, and a pool connection to give back once the command is queued.
+type picked struct {
+	c        *conn
+	owner    actor.Token
+	ownerErr error                   // what a command of a dead owner gets
+	res      *puddle.Resource[*conn] // a pool connection taken because all were held
+}
+
+// rerouted reports whether a failed command of t may be sent again: a
+// multiplexed pool command that provably had no effect.
+func rerouted(t target, ctx context.Context, err error, attempts int) bool {
+	return multiplexed(t) && attempts < maxAttempts && ctx.Err() == nil && SafeToRetry(err)
+}
+
+// multiplexed reports whether t routes each command anew (the Pool).
+func multiplexed(t target) bool {
+	_, pool := t.(*Pool)
+	return pool
+}
+
+// A multiplexed command is sent at most maxAttempts times. The first
+// bounceAttempts may bounce off a connection someone pinned meanwhile
+// (Reroute); later ones wait there for the holder instead.
+const (
+	maxAttempts    = 6
+	bounceAttempts = 3
+)
 
 // conn is one connection with what sessions need next to its actor.
 type conn struct {
@@ -64,7 +85,6 @@ type conn struct {
 	tzLoc  *time.Location
 
 	// Pool bookkeeping.
-	pinned   atomic.Bool  // a transaction or Acquire owns it: route nothing else here
 	retiring atomic.Bool  // the pool is closing it: route nothing new here
 	lastUsed atomic.Int64 // unix nanoseconds of the last command routed here
 	expires  time.Time    // MaxConnLifetime plus jitter; zero: never
@@ -94,7 +114,6 @@ type common struct {
 	tracer     Tracer
 	logger     *slog.Logger
 	logQueries bool
-	retryRoute bool // re-route commands that never reached a server (pools)
 }
 
 func (x *common) options(c *conn) codec.Options {
@@ -127,10 +146,16 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 	}
 	q := &pendingQuery{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
 	q.fut = &q.own
+	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
 	q.dispatch()
 	return q.fut
 }
+
+// releaseRows takes over the rows of a query whose caller gave up waiting
+// for them (see futures.Future.SetRelease): nobody will read or close them,
+// so they must not hold up the connection.
+func releaseRows(r *Rows) { r.abandon() }
 
 // pendingQuery is one Query until its rows future is resolved; it can be
 // dispatched again when a connection died before sending it. The command,
@@ -156,6 +181,7 @@ func (q *pendingQuery) dispatch() {
 	q.attempts++
 	q.cmd.WantRows = true // a stream only if the result outgrows a batch
 	q.cmd.Observer = q
+	q.cmd.Reroute = multiplexed(q.t) && q.attempts <= bounceAttempts
 	q.x.traceStart(q.ctx, q.sql, q.args)
 	sendTo(q.ctx, q.t, &q.cmd, &q.c)
 }
@@ -163,15 +189,15 @@ func (q *pendingQuery) dispatch() {
 // retry sends the query again as a fresh command (the old one is spent).
 func (q *pendingQuery) retry() {
 	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start}
-	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args}
+	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args, Stmt: q.cmd.Stmt}
 	n.dispatch()
 }
 
 // Described implements actor.Observer: the rows begin, or the query failed.
 func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err error) {
 	if err != nil {
-		if q.x.retryRoute && SafeToRetry(err) && q.attempts < 3 && q.ctx.Err() == nil {
-			go q.retry() // not on the dying connection's goroutine
+		if rerouted(q.t, q.ctx, err, q.attempts) {
+			go q.retry() // not on the connection's goroutine
 			return
 		}
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
@@ -179,7 +205,7 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		return
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
 	q.fut.Resolve(&q.rows, nil)
 }
 
@@ -189,9 +215,19 @@ func (q *pendingQuery) Done(*actor.Command, actor.Completion, error) {}
 // exec runs sql on t and returns a future of its command tag; rows are
 // discarded.
 func (x *common) exec(ctx context.Context, t target, sql string, args []any) *futures.Future[CommandTag] {
+	e := x.newExec(ctx, t, sql, args)
+	e.dispatch()
+	return e.fut
+}
+
+// newExec prepares an exec of sql on t without sending it yet; a bad
+// argument gives an exec that fails when dispatched.
+func (x *common) newExec(ctx context.Context, t target, sql string, args []any) *pendingExec {
 	sql, args, err := prepareArgs(sql, args)
 	if err != nil {
-		return futures.Resolved(CommandTag{}, err)
+		e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, bad: err}
+		e.fut = &e.own
+		return e
 	}
 	kind := actor.CmdQuery
 	if len(args) == 0 {
@@ -202,6 +238,14 @@ func (x *common) exec(ctx context.Context, t target, sql string, args []any) *fu
 	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
 	e.fut = &e.own
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = kind, sql, args
+	return e
+}
+
+// execPinned sends sql (no arguments) on t, taking the connection for pin
+// as the actor admits it.
+func (x *common) execPinned(ctx context.Context, t target, sql string, pin actor.Token) *futures.Future[CommandTag] {
+	e := x.newExec(ctx, t, sql, nil)
+	e.cmd.Pin = pin
 	e.dispatch()
 	return e.fut
 }
@@ -216,20 +260,27 @@ type pendingExec struct {
 	attempts int
 	start    time.Time
 
+	bad      error // the arguments could not be prepared
+
 	cmd actor.Command
 	own futures.Future[CommandTag]
 }
 
 func (e *pendingExec) dispatch() {
+	if e.bad != nil {
+		e.fut.Resolve(CommandTag{}, e.bad)
+		return
+	}
 	e.attempts++
 	e.cmd.Observer = e
+	e.cmd.Reroute = multiplexed(e.t) && e.attempts <= bounceAttempts
 	e.x.traceStart(e.ctx, e.sql, e.args)
 	sendTo(e.ctx, e.t, &e.cmd, nil)
 }
 
 func (e *pendingExec) retry() {
 	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start}
-	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args}
+	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args, Stmt: e.cmd.Stmt}
 	n.dispatch()
 }
 
@@ -238,7 +289,7 @@ func (e *pendingExec) Described(*actor.Command, *wire.RowDescription, error) {}
 
 // Done implements actor.Observer.
 func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
-	if err != nil && e.x.retryRoute && SafeToRetry(err) && e.attempts < 3 && e.ctx.Err() == nil {
+	if err != nil && rerouted(e.t, e.ctx, err, e.attempts) {
 		go e.retry()
 		return
 	}

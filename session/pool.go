@@ -29,12 +29,21 @@ type PoolOptions struct {
 // Pool is a set of connections shared by any number of goroutines.
 //
 // Query, Exec and QueryRow are multiplexed: each command goes to the live
-// connection with the least work queued that no transaction has pinned, and
-// is pipelined there behind whatever else that connection is doing; the
+// connection with the least work queued that no transaction holds, and is
+// pipelined there behind whatever else that connection is doing; the
 // caller holds no connection while waiting for its answer. When every
 // connection is busy and there are fewer than MaxConns, the pool opens
-// another. Begin and Acquire pin a connection until Commit, Rollback or
-// Release; nothing else is routed to it meanwhile.
+// another. Multiplexed commands that are not awaited one after another may
+// run in any order (they may be on different connections); await a command
+// before sending one that depends on it, or use a transaction.
+//
+// Begin and Acquire pin a connection until Commit, Rollback or Release.
+// The pin is the connection actor's own state, taken in the order commands
+// reach it: a multiplexed command that reaches a pinned connection is
+// handed back unsent and routed again, so it never runs inside someone
+// else's transaction, and a command of a transaction or Conn that ended is
+// refused unsent (ErrTxClosed, ErrConnReleased). A connection whose holder
+// left a transaction open is rolled back before anything else runs on it.
 //
 // Because multiplexed commands share connections, session state set by one
 // of them (SET, temporary tables, advisory locks, LISTEN) is visible to
@@ -62,6 +71,8 @@ type Pool struct {
 	stop   chan struct{}
 	reap   chan struct{}
 	wg     sync.WaitGroup
+
+	stmts *actor.StatementMode // shared by every connection: named or unnamed statements
 
 	routed      atomic.Int64
 	acquireWait atomic.Int64 // nanoseconds callers spent waiting in Begin/Acquire
@@ -106,7 +117,7 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 		o.HealthCheckPeriod = cfg.PoolHealthCheckPeriod
 	}
 	p.common = newCommon(&o.Options)
-	p.retryRoute = true
+	p.stmts = &actor.StatementMode{OnSwitch: p.poolerSeen}
 	empty := []*conn{}
 	p.conns.Store(&empty)
 	pp, err := puddle.NewPool(&puddle.Config[*conn]{
@@ -133,7 +144,7 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 
 func (p *Pool) construct(ctx context.Context) (*conn, error) {
 	c := newConn()
-	a, err := connectAny(ctx, p.cfg, &p.opts.Options, c.notes.notify)
+	a, err := connectAny(ctx, p.cfg, &p.opts.Options, c.notes.notify, p.stmts)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +159,6 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 	c.lastUsed.Store(time.Now().UnixNano())
 	if p.opts.AfterConnect != nil {
 		s := &Session{c: c, cfg: p.cfg, common: p.common}
-		s.retryRoute = false
 		if err := p.opts.AfterConnect(ctx, s); err != nil {
 			a.Close(ctx)
 			return nil, err
@@ -205,7 +215,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		bestLoad, bestStalled := 0, true
 		sawDead := false
 		for _, c := range list {
-			if c.pinned.Load() || c.retiring.Load() {
+			if c.a.Pinned() || c.retiring.Load() {
 				continue
 			}
 			if !c.a.Alive() {
@@ -245,12 +255,16 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			}
 			err := p.p.CreateResource(ctx)
 			p.createMu.Unlock()
-			if err != nil && !errors.Is(err, puddle.ErrNotAvailable) {
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, puddle.ErrNotAvailable) {
 				return picked{}, err
 			}
-			continue
+			// puddle is at MaxConns, counting connections being opened for
+			// Begin or Acquire: wait for one of them as below.
 		}
-		// Every connection is pinned: wait for one to come back.
+		// Every connection is held: wait for one to come back.
 		res, err := p.acquire(ctx)
 		if err != nil {
 			return picked{}, err
@@ -270,7 +284,9 @@ func (p *Pool) grow() {
 		defer p.grows.Store(0)
 		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 		defer cancel()
-		if err := p.p.CreateResource(ctx); err != nil && p.logger != nil && !p.closed.Load() {
+		// ErrNotAvailable: puddle reached MaxConns meanwhile (a Begin or
+		// Acquire opened one), which is no failure.
+		if err := p.p.CreateResource(ctx); err != nil && p.logger != nil && !p.closed.Load() && !errors.Is(err, puddle.ErrNotAvailable) {
 			p.logger.Warn("pgactor: pool could not open a connection", "err", err)
 		}
 	}()
@@ -304,17 +320,23 @@ func (p *Pool) traceAcquire(ctx context.Context, start time.Time, err error) {
 	}
 }
 
-// release gives a pinned connection back, or retires it when it died or was
-// left inside a transaction.
+// release gives a connection taken from puddle back, or retires it when it
+// died. One left inside a transaction needs nothing here: its actor rolls
+// that back before anyone else's command runs.
 func (p *Pool) release(res *puddle.Resource[*conn]) {
-	c := res.Value()
-	c.pinned.Store(false)
-	if !c.a.Alive() || c.a.TxStatus() != 'I' {
-		p.forget(c)
+	if !res.Value().a.Alive() {
+		p.forget(res.Value())
 		res.Destroy()
 		return
 	}
 	res.Release()
+}
+
+// poolerSeen logs, once per pool, the switch to unnamed statements.
+func (p *Pool) poolerSeen(evidence error) {
+	if p.logger != nil {
+		p.logger.Warn("pgactor: a pooler in transaction mode hands this pool's connections to other clients between commands; using unnamed statements from now on (set statement_cache_mode=unnamed to start that way)", "evidence", evidence)
+	}
 }
 
 // Query is a multiplexed Session.Query.
@@ -344,23 +366,19 @@ func (p *Pool) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := res.Value()
-	c.pinned.Store(true)
-	tx, err := begin(ctx, &p.common, c, opts, func() { p.release(res) })
-	if err != nil {
-		p.release(res)
-		return nil, err
-	}
-	return tx, nil
+	return begin(ctx, &p.common, res.Value(), 0, opts, func() { p.release(res) })
 }
 
 // Conn is a connection taken from the pool with Acquire: only its holder
-// sends commands on it, until Release.
+// sends commands on it, until Release. After Release its commands are
+// refused with ErrConnReleased, unsent.
 type Conn struct {
 	p        *Pool
 	res      *puddle.Resource[*conn]
 	c        *conn
+	tok      actor.Token
 	once     sync.Once
+	released atomic.Bool
 	listened bool // Listen was called: clean up on Release
 }
 
@@ -371,12 +389,22 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := res.Value()
-	c.pinned.Store(true)
-	return &Conn{p: p, res: res, c: c}, nil
+	c := &Conn{p: p, res: res, c: res.Value(), tok: actor.NewToken()}
+	pin := &actor.Command{Kind: actor.CmdPin, Pin: c.tok}
+	c.c.a.Do(ctx, pin)
+	if _, err := pin.Result.Await(ctx); err != nil {
+		c.Release() // undoes the pin if the actor took it meanwhile
+		return nil, wrapCtx(ctx, err)
+	}
+	return c, nil
 }
 
-func (c *Conn) pick(context.Context) (picked, error) { return picked{c: c.c}, nil }
+func (c *Conn) pick(context.Context) (picked, error) {
+	if c.released.Load() {
+		return picked{}, ErrConnReleased
+	}
+	return picked{c: c.c, owner: c.tok, ownerErr: ErrConnReleased}, nil
+}
 
 // Query, SimpleQuery, QueryRow and Exec run on the acquired connection.
 func (c *Conn) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
@@ -397,7 +425,10 @@ func (c *Conn) Exec(ctx context.Context, sql string, args ...any) *futures.Futur
 
 // Begin starts a transaction on the acquired connection.
 func (c *Conn) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	return begin(ctx, &c.p.common, c.c, opts, nil)
+	if c.released.Load() {
+		return nil, ErrConnReleased
+	}
+	return begin(ctx, &c.p.common, c.c, c.tok, opts, nil)
 }
 
 // BackendPID returns the server process of the connection.
@@ -420,6 +451,9 @@ func (c *Conn) Release() {
 				}
 			}
 		}
+		c.released.Store(true)
+		unpin := &actor.Command{Kind: actor.CmdUnpin, Owner: c.tok, Unpin: true, OwnerErr: ErrConnReleased}
+		c.c.a.Do(context.Background(), unpin)
 		c.p.release(c.res)
 	})
 }
@@ -446,7 +480,7 @@ func (p *Pool) Stats() Stats {
 		s.InFlight += inflight
 		s.Queued += queued
 		switch {
-		case c.pinned.Load():
+		case c.a.Pinned():
 			s.PinnedConns++
 		case inflight == 0 && queued == 0 && c.a.Alive():
 			s.IdleConns++

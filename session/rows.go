@@ -42,12 +42,15 @@ func tagOf(c actor.Completion) CommandTag { return CommandTag{tag: c.Tag, rows: 
 // 4 × 256 rows) are buffered for a consumer that has not caught up; past
 // that the connection stops reading until the consumer takes more, which
 // is how a slow consumer slows the server instead of growing memory. A Rows
-// that is abandoned unread therefore holds up the commands queued behind it
-// on the same connection, as an unclosed rows object would hold a pgx
-// connection busy.
+// that is held unread therefore holds up the commands queued behind it on
+// the same connection, as an unclosed rows object would hold a pgx
+// connection busy. A caller who gave up awaiting the Query's future
+// (Await's context ended) never holds the Rows: the library cancels the
+// query and discards its rows itself.
 type Rows struct {
 	ctx    context.Context
 	cmd    *actor.Command
+	a      *actor.Actor // the connection running cmd
 	stream *futures.Stream[actor.RawRow] // nil: the whole result comes with the completion
 	tail   bool                          // the completion's rows were taken
 	cols   *wire.RowDescription
@@ -64,6 +67,19 @@ type Rows struct {
 	err     error
 	done    bool
 	tag     CommandTag
+}
+
+// abandon lets go of rows nobody will read: the connection discards what
+// is left, and the server is asked to stop running the query. It must not
+// block (it may run on the connection's goroutine).
+func (r *Rows) abandon() {
+	if _, _, done := r.cmd.Result.Result(); done {
+		return // the whole result is here already; nothing holds the connection
+	}
+	if r.stream != nil {
+		r.stream.Cancel()
+	}
+	r.a.Cancel(r.cmd)
 }
 
 // Columns describes the result columns (nil for a command without rows).

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"sync"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
@@ -12,17 +11,19 @@ import (
 // Session is one connection. Every method may be called from any number of
 // goroutines at once: their commands are pipelined on the connection, each
 // in its own implicit transaction, and each caller gets its own answer.
-// Begin takes the connection for one transaction; other goroutines' commands
-// wait until it ends, so nothing strays into someone else's transaction.
+//
+// Begin takes the connection for one transaction. From the moment the
+// connection's actor takes the BEGIN, every command that is not the
+// transaction's own waits inside the actor until the transaction has ended
+// (and the server confirmed it), then runs in the order it was sent; a
+// waiting command whose context ends is dropped, unsent. A Begin from
+// another goroutine waits the same way. So nothing strays into someone
+// else's transaction, and nothing of a transaction runs after it ended:
+// its commands are refused with ErrTxClosed, unsent.
 type Session struct {
 	common
 	c   *conn
 	cfg *Config
-
-	// gate keeps commands out of another goroutine's transaction: commands
-	// hold it shared while they are queued, Begin holds it exclusively
-	// until Commit or Rollback.
-	gate sync.RWMutex
 }
 
 // Connect parses dsn and opens a session.
@@ -37,12 +38,13 @@ func Connect(ctx context.Context, dsn string) (*Session, error) {
 // ConnectConfig opens a session from a parsed configuration.
 func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, error) {
 	c := newConn()
-	a, err := connectAny(ctx, cfg, opts, c.notes.notify)
+	s := &Session{c: c, cfg: cfg, common: newCommon(opts)}
+	stmts := &actor.StatementMode{OnSwitch: s.poolerSeen}
+	a, err := connectAny(ctx, cfg, opts, c.notes.notify, stmts)
 	if err != nil {
 		return nil, err
 	}
 	c.a = a
-	s := &Session{c: c, cfg: cfg, common: newCommon(opts)}
 	if opts != nil && opts.AfterConnect != nil {
 		if err := opts.AfterConnect(ctx, s); err != nil {
 			s.Close(ctx)
@@ -64,10 +66,14 @@ func newCommon(opts *Options) common {
 	return x
 }
 
-func (s *Session) pick(ctx context.Context) (picked, error) {
-	s.gate.RLock()
-	return picked{c: s.c, unlock: &s.gate}, nil
+// poolerSeen logs the switch to unnamed statements.
+func (s *Session) poolerSeen(evidence error) {
+	if s.logger != nil {
+		s.logger.Warn("pgactor: a pooler in transaction mode hands this connection's server sessions to other clients between commands; using unnamed statements from now on (set statement_cache_mode=unnamed to start that way)", "evidence", evidence)
+	}
 }
+
+func (s *Session) pick(context.Context) (picked, error) { return picked{c: s.c}, nil }
 
 // Query sends sql with args and returns at once; the future resolves when
 // the rows begin (or the query fails). Several Query calls in a row are
@@ -95,15 +101,11 @@ func (s *Session) Exec(ctx context.Context, sql string, args ...any) *futures.Fu
 }
 
 // Begin starts a transaction, which has the connection to itself until
-// Commit or Rollback; commands other goroutines send meanwhile wait.
+// Commit or Rollback; commands other goroutines send meanwhile wait inside
+// the connection's actor. Begin itself waits while another transaction
+// holds the connection, until ctx ends.
 func (s *Session) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	s.gate.Lock()
-	tx, err := begin(ctx, &s.common, s.c, opts, s.gate.Unlock)
-	if err != nil {
-		s.gate.Unlock()
-		return nil, err
-	}
-	return tx, nil
+	return begin(ctx, &s.common, s.c, 0, opts, nil)
 }
 
 // Close waits for commands in flight, then closes the connection. If ctx

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
@@ -48,8 +49,9 @@ func prepare(ctx context.Context, x *common, t target, name, sql string, paramOI
 
 // Query runs the statement with args.
 func (s *Stmt) Query(ctx context.Context, args ...any) *futures.Future[*Rows] {
-	q := &pendingQuery{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args}
+	q := &pendingQuery{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: time.Now()}
 	q.fut = &q.own
+	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.Stmt, q.cmd.Args = actor.CmdExecute, s.info, args
 	q.dispatch()
 	return q.fut
@@ -62,7 +64,7 @@ func (s *Stmt) QueryRow(ctx context.Context, args ...any) *Row {
 
 // Exec runs the statement, discarding rows.
 func (s *Stmt) Exec(ctx context.Context, args ...any) *futures.Future[CommandTag] {
-	e := &pendingExec{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args}
+	e := &pendingExec{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: time.Now()}
 	e.fut = &e.own
 	e.cmd.Kind, e.cmd.Stmt, e.cmd.Args = actor.CmdExecute, s.info, args
 	e.dispatch()

@@ -43,37 +43,54 @@ func (o TxOptions) sql() (string, error) {
 // Tx is a transaction on one connection. Its methods may be called from
 // several goroutines; their commands are pipelined inside the transaction.
 // Nested Begin makes a savepoint.
+//
+// A Tx holds its connection through a token its actor knows: commands of
+// the Tx carry it, and once Commit or Rollback is taken by the actor (or the
+// parent of a savepoint ends) the token is dead, so a late command of the Tx
+// is refused with ErrTxClosed without anything being written.
 type Tx struct {
 	x       *common
 	c       *conn
 	parent  *Tx
 	depth   int
-	release func()
+	tok     actor.Token
+	release func() // gives a pool connection back once the end was answered
 
 	mu   sync.Mutex
 	done bool
 }
 
-func begin(ctx context.Context, x *common, c *conn, opts TxOptions, release func()) (*Tx, error) {
+// begin sends BEGIN on c, pinning it for a new token; owner is the token
+// of an acquired connection the transaction nests in (0 for none). On
+// failure the pin is undone behind the BEGIN, whatever became of it.
+func begin(ctx context.Context, x *common, c *conn, owner actor.Token, opts TxOptions, release func()) (*Tx, error) {
 	sql, err := opts.sql()
 	if err != nil {
+		if release != nil {
+			release()
+		}
 		return nil, err
 	}
-	tx := &Tx{x: x, c: c, release: release}
-	if _, err := x.exec(ctx, tx, sql, nil).Await(ctx); err != nil {
-		return nil, err
+	tx := &Tx{x: x, c: c, tok: actor.NewToken(), release: release}
+	f := x.execPinned(ctx, direct{c: c, owner: owner, ownerErr: ErrTxClosed}, sql, tx.tok)
+	if _, err := f.Await(ctx); err != nil {
+		// BEGIN may still run (its caller was answered early) or may have
+		// been dropped unsent; a ROLLBACK behind it undoes either.
+		tx.finish()
+		tx.finishWith(ctx, "ROLLBACK")
+		return nil, wrapCtx(ctx, err)
 	}
 	return tx, nil
 }
 
-func (tx *Tx) pick(ctx context.Context) (picked, error) {
+func (tx *Tx) pick(context.Context) (picked, error) {
 	tx.mu.Lock()
 	done := tx.done
 	tx.mu.Unlock()
 	if done {
 		return picked{}, ErrTxClosed
 	}
-	return picked{c: tx.c}, nil
+	return picked{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, nil
 }
 
 // Query is Session.Query inside the transaction.
@@ -92,14 +109,26 @@ func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future
 	return tx.x.exec(ctx, tx, sql, args)
 }
 
-// Begin starts a nested transaction: a savepoint.
+// Begin starts a nested transaction: a savepoint. It ends when it is
+// committed (RELEASE SAVEPOINT) or rolled back, or when its parent ends;
+// its commands are refused with ErrTxClosed after that.
 func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
-	name := "pgactor_sp_" + strconv.Itoa(tx.depth+1)
-	if _, err := tx.Exec(ctx, "SAVEPOINT "+name).Await(ctx); err != nil {
+	if _, err := tx.pick(ctx); err != nil {
 		return nil, err
 	}
-	return &Tx{x: tx.x, c: tx.c, parent: tx, depth: tx.depth + 1}, nil
+	child := &Tx{x: tx.x, c: tx.c, parent: tx, depth: tx.depth + 1, tok: actor.NewToken()}
+	f := tx.x.execPinned(ctx, direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, "SAVEPOINT "+child.savepoint(), child.tok)
+	if _, err := f.Await(ctx); err != nil {
+		// Give the savepoint's token up behind the SAVEPOINT, whatever
+		// became of it; the parent goes on.
+		child.finish()
+		child.unpin(ctx, "")
+		return nil, wrapCtx(ctx, err)
+	}
+	return child, nil
 }
+
+func (tx *Tx) savepoint() string { return "pgactor_sp_" + strconv.Itoa(tx.depth) }
 
 func (tx *Tx) finish() bool {
 	tx.mu.Lock()
@@ -114,16 +143,21 @@ func (tx *Tx) finish() bool {
 // Commit commits (or releases the savepoint). A COMMIT answered with
 // ROLLBACK returns ErrTxCommitRollback; a connection lost after COMMIT was
 // sent, or ctx ending before the answer, returns ErrCommitOutcomeUnknown.
+// After the parent of a savepoint ended, the savepoint's Commit returns
+// ErrTxClosed.
 func (tx *Tx) Commit(ctx context.Context) error {
 	if !tx.finish() {
 		return ErrTxClosed
 	}
 	if tx.parent != nil {
-		_, err := tx.x.exec(ctx, direct{tx.c}, "RELEASE SAVEPOINT pgactor_sp_"+strconv.Itoa(tx.depth), nil).Await(ctx)
-		return err
+		_, err := tx.unpin(ctx, "RELEASE SAVEPOINT "+tx.savepoint()).Await(ctx)
+		return wrapCtx(ctx, err)
 	}
 	tag, err := tx.finishWith(ctx, "COMMIT")
 	if err != nil {
+		if errors.Is(err, ErrTxClosed) {
+			return err
+		}
 		if ctx.Err() != nil || (errors.Is(err, actor.ErrClosed) && !SafeToRetry(err)) {
 			return errors.Join(ErrCommitOutcomeUnknown, err)
 		}
@@ -135,25 +169,42 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	return nil
 }
 
-// Rollback rolls back (or to the savepoint). After Commit or Rollback it
-// returns ErrTxClosed, so `defer tx.Rollback(ctx)` is safe.
+// Rollback rolls back (or to the savepoint, which it then releases). After
+// Commit or Rollback it returns ErrTxClosed, so `defer tx.Rollback(ctx)` is
+// safe.
 func (tx *Tx) Rollback(ctx context.Context) error {
 	if !tx.finish() {
 		return ErrTxClosed
 	}
 	if tx.parent != nil {
-		_, err := tx.x.exec(ctx, direct{tx.c}, "ROLLBACK TO SAVEPOINT pgactor_sp_"+strconv.Itoa(tx.depth), nil).Await(ctx)
-		return err
+		sp := tx.savepoint()
+		_, err := tx.unpin(ctx, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp).Await(ctx)
+		return wrapCtx(ctx, err)
 	}
 	_, err := tx.finishWith(ctx, "ROLLBACK")
 	return err
 }
 
-// finishWith sends COMMIT or ROLLBACK. The command is sent even if ctx has
-// ended (a transaction must not be left open on a shared connection), and
-// the connection is given back only once the server answered.
+// unpin sends sql (nothing when empty) as the last command of tx's token.
+// It is sent even if ctx has ended: a transaction or savepoint must not be
+// left open on a shared connection.
+func (tx *Tx) unpin(ctx context.Context, sql string) *futures.Future[CommandTag] {
+	t := direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}
+	if sql == "" {
+		cmd := &actor.Command{Kind: actor.CmdUnpin, Unpin: true}
+		sendTo(context.WithoutCancel(ctx), t, cmd, nil)
+		return futures.Resolved(CommandTag{}, nil)
+	}
+	e := tx.x.newExec(context.WithoutCancel(ctx), t, sql, nil)
+	e.cmd.Unpin = true
+	e.dispatch()
+	return e.fut
+}
+
+// finishWith sends COMMIT or ROLLBACK, ending the token's hold. The
+// connection is given back (to a pool) only once the server answered.
 func (tx *Tx) finishWith(ctx context.Context, sql string) (CommandTag, error) {
-	f := tx.x.exec(context.WithoutCancel(ctx), direct{tx.c}, sql, nil)
+	f := tx.unpin(ctx, sql)
 	tag, err := f.Await(ctx)
 	if _, _, ok := f.Result(); !ok {
 		go func() {
@@ -172,7 +223,13 @@ func (tx *Tx) end() {
 	}
 }
 
-// direct sends to a connection without any gate.
-type direct struct{ c *conn }
+// direct sends to one connection on behalf of owner (0: nobody).
+type direct struct {
+	c        *conn
+	owner    actor.Token
+	ownerErr error
+}
 
-func (d direct) pick(context.Context) (picked, error) { return picked{c: d.c}, nil }
+func (d direct) pick(context.Context) (picked, error) {
+	return picked{c: d.c, owner: d.owner, ownerErr: d.ownerErr}, nil
+}

@@ -545,7 +545,28 @@ func (c *Client) AppendSimpleQuery(dst []byte, sql string) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	return c.push(c.newOp(opSimpleQuery, StateSimpleQuerySentQuery), b, start), nil
+	o := c.newOp(opSimpleQuery, StateSimpleQuerySentQuery)
+	o.barrier = MayCopyIn(sql)
+	return c.push(o, b, start), nil
+}
+
+// MayCopyIn reports whether sql may start a COPY FROM STDIN. Such a
+// command is a barrier: anything written behind it before the copy ends
+// would reach the server as copy data, and a message it does not expect
+// there makes it drop the connection (FATAL 08P01, protocol
+// synchronization lost). COPY FROM STDIN cannot be reached without the
+// keyword STDIN in the statement itself (PL/pgSQL refuses it), and a
+// keyword cannot be quoted or escaped, so looking for the word, in any
+// case, finds every one; a false alarm only costs pipelining behind that
+// one command.
+func MayCopyIn(sql string) bool {
+	for i := 0; i+5 <= len(sql); i++ {
+		if sql[i]|0x20 == 's' && sql[i+1]|0x20 == 't' && sql[i+2]|0x20 == 'd' &&
+			sql[i+3]|0x20 == 'i' && sql[i+4]|0x20 == 'n' {
+			return true
+		}
+	}
+	return false
 }
 
 // Prepare returns Parse + Describe(statement) + Sync for sql under name
@@ -571,7 +592,7 @@ func (c *Client) AppendPrepare(dst []byte, name, sql string, paramOIDs ...uint32
 	}
 	b = appendSync(b)
 	o := c.newOp(opPrepare, StateMultiQuerySentParseDescribe)
-	o.info = &PreparedStatementInfo{Name: name, SQL: sql}
+	o.info = &PreparedStatementInfo{Name: name, SQL: sql, copyKnown: true, mayCopy: MayCopyIn(sql)}
 	return c.push(o, b, start), nil
 }
 
@@ -630,6 +651,11 @@ func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, para
 		o.paged, o.barrier, o.synced = true, true, false
 	} else {
 		b = appendSync(b)
+		if info.copyKnown {
+			o.barrier = info.mayCopy
+		} else {
+			o.barrier = MayCopyIn(info.SQL)
+		}
 	}
 	return c.push(o, b, start), nil
 }
@@ -673,7 +699,9 @@ func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]b
 	}
 	b = appendExecute(b, "", 0)
 	b = appendSync(b)
-	return c.push(c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe), b, start), nil
+	o := c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe)
+	o.barrier = MayCopyIn(sql)
+	return c.push(o, b, start), nil
 }
 
 // CopyIn returns a Query message for sql, a COPY ... FROM STDIN. Commands

@@ -144,6 +144,9 @@ type PreparedStatementInfo struct {
 	SQL       string
 	ParamOIDs []uint32
 	Columns   *RowDescription
+
+	// Set by Prepare: whether SQL may start COPY FROM STDIN, computed once.
+	copyKnown, mayCopy bool
 }
 
 // BindComplete acknowledges Bind. Reused.

@@ -308,7 +308,9 @@ func (c *Client) handleSimpleQuery(h *op, tag byte, body []byte) Event {
 			return c.fail(err)
 		}
 		if tag == TagCopyInResponse {
-			h.copying = h.copyIn
+			// Whatever we asked for, the server now waits for copy data
+			// (or CopyFail): EndCopy must be able to end it.
+			h.copying = true
 			return &CopyInResponse{Format: format, ColumnFormats: cols}
 		}
 		return &CopyOutResponse{Format: format, ColumnFormats: cols}
