@@ -54,11 +54,11 @@ type stmtCache struct {
 // cachedStmt is one statement: prepared (info set) or being prepared
 // (waiters queued behind the Prepare).
 type cachedStmt struct {
-	sql      string
-	name     string
-	info     *wire.PreparedStatementInfo
-	waiters  []*Command
-	elem     *list.Element
+	sql     string
+	name    string
+	info    *wire.PreparedStatementInfo
+	waiters []*Command
+	elem    *list.Element
 }
 
 func newStmtCache(max int) *stmtCache {

@@ -260,7 +260,7 @@ type pendingExec struct {
 	attempts int
 	start    time.Time
 
-	bad      error // the arguments could not be prepared
+	bad error // the arguments could not be prepared
 
 	cmd actor.Command
 	own futures.Future[CommandTag]

@@ -50,7 +50,7 @@ func tagOf(c actor.Completion) CommandTag { return CommandTag{tag: c.Tag, rows: 
 type Rows struct {
 	ctx    context.Context
 	cmd    *actor.Command
-	a      *actor.Actor // the connection running cmd
+	a      *actor.Actor                  // the connection running cmd
 	stream *futures.Stream[actor.RawRow] // nil: the whole result comes with the completion
 	tail   bool                          // the completion's rows were taken
 	cols   *wire.RowDescription
