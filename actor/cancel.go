@@ -18,7 +18,7 @@ func (l *loop) cancel(c *Command) {
 		// Not on the wire: still in the mailbox (accept will drop it),
 		// waiting for the connection's holder, or waiting for its
 		// statement's Prepare.
-		if l.dropHeld(c) || l.dropWaiter(c) {
+		if l.dropHeld(c) || l.dropDeferred(c) || l.dropWaiter(c) {
 			l.finishCanceled(c)
 		}
 		return
@@ -36,6 +36,17 @@ func (l *loop) cancel(c *Command) {
 	} else {
 		e.cancelWhenHead = true
 	}
+}
+
+// dropDeferred removes c from the commands waiting behind a Prepare.
+func (l *loop) dropDeferred(c *Command) bool {
+	for i, w := range l.deferred {
+		if w == c {
+			l.deferred = append(l.deferred[:i], l.deferred[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // dropWaiter removes c from the statement it waits for.

@@ -56,6 +56,10 @@ func (l *loop) shutdown(cause error) {
 	}
 	l.fifo = nil
 	a.inFlight.Store(0)
+	for _, c := range l.deferred {
+		c.fail(&ConnError{Cause: cause, SafeToRetry: true})
+	}
+	l.deferred = nil
 	for _, c := range l.held {
 		c.fail(&ConnError{Cause: cause, SafeToRetry: true})
 	}

@@ -43,6 +43,11 @@ type loop struct {
 	paused *blocked // a consumer with a full stream; reading stops until it takes the batch
 
 	cache *stmtCache
+	// preparing is the cached statement whose Prepare is out: commands
+	// after the one that needs it wait in deferred, in arrival order, so
+	// that none overtakes it on the wire (and none is admitted before it).
+	preparing *cachedStmt
+	deferred  []*Command
 
 	copying *Command // the CmdCopyIn the server is taking data for
 
@@ -182,7 +187,7 @@ func (l *loop) run(leftover []byte) {
 		}
 
 		var recv <-chan message
-		if len(l.fifo) < a.cfg.MaxInFlight {
+		if len(l.fifo) < a.cfg.MaxInFlight && l.preparing == nil {
 			recv = data
 		}
 		var copyc <-chan []byte
@@ -215,7 +220,7 @@ func (l *loop) run(leftover []byte) {
 			}
 			l.accept(m.cmd)
 			// Take whatever else is waiting, so it all goes out in one write.
-			for len(l.fifo) < a.cfg.MaxInFlight {
+			for len(l.fifo) < a.cfg.MaxInFlight && l.preparing == nil {
 				m, ok, got := tryRecv(data)
 				if !got {
 					break

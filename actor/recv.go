@@ -110,6 +110,9 @@ func (l *loop) headEvent(ev wire.Event) {
 				}
 				l.execute(w, e, h.stmt)
 			}
+			if l.preparing == h.stmt {
+				l.unstall()
+			}
 		} else if c != nil {
 			c.completion.Info = e
 		}
@@ -289,6 +292,9 @@ func (l *loop) failPrepare(h *entry, status byte) {
 		default:
 			w.fail(h.err)
 		}
+	}
+	if l.preparing == h.stmt {
+		l.unstall()
 	}
 }
 

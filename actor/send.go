@@ -17,6 +17,10 @@ func (l *loop) accept(c *Command) {
 		l.finishCanceled(c)
 		return
 	}
+	if l.preparing != nil {
+		l.deferred = append(l.deferred, c)
+		return
+	}
 	if !l.admit(c) {
 		return
 	}
@@ -73,7 +77,9 @@ func (l *loop) unnamed(c *Command) {
 
 // query runs c through the statement cache: a cached statement is bound and
 // executed at once (one round trip); an unknown one is prepared first, and
-// commands asking for it meanwhile wait for the same Prepare.
+// every command after c waits (deferred) until the Prepare answered and c
+// was encoded, so the wire order is the order commands arrived in. That
+// costs one round trip the first time a connection sees a statement.
 func (l *loop) query(c *Command) {
 	st := l.cache.get(c.SQL)
 	if st != nil && st.info != nil {
@@ -89,11 +95,13 @@ func (l *loop) query(c *Command) {
 		l.closeStatement(evicted)
 	}
 	st.waiters = append(st.waiters, c)
+	l.preparing = st
 	start := len(l.wbuf)
 	b, err := l.client.AppendPrepare(l.wbuf, st.name, c.SQL)
 	if err != nil {
 		l.wbuf = b[:start]
 		l.cache.remove(st)
+		l.preparing = nil
 		c.fail(err)
 		return
 	}
@@ -139,6 +147,17 @@ func (l *loop) push(e *entry) {
 	e.seq = l.encodedSeq
 	l.fifo = append(l.fifo, e)
 	l.a.inFlight.Store(int64(len(l.fifo)))
+}
+
+// unstall runs the commands that waited for a Prepare, in order; one of
+// them may start another Prepare, and the rest then wait for that.
+func (l *loop) unstall() {
+	l.preparing = nil
+	d := l.deferred
+	l.deferred = nil
+	for _, c := range d {
+		l.accept(c)
+	}
 }
 
 // closeStatement deallocates an evicted statement. Commands that still use
