@@ -109,6 +109,16 @@ func TestChannelBindingAndRequireAuth(t *testing.T) {
 	if err == nil {
 		t.Fatal("trust with require_auth=!none accepted")
 	}
+	// Methods this client never performs may still be named, as in libpq.
+	for _, v := range []string{"!gss", "!gss,!sspi"} {
+		if _, err := currentUser(t, dsn(t, pgtest.SCRAM, "require_auth", v)); err != nil {
+			t.Fatalf("require_auth=%s: %v", v, err)
+		}
+	}
+	_, err = currentUser(t, dsn(t, pgtest.Trust, "require_auth", "gss"))
+	if err == nil || !strings.Contains(err.Error(), "require_auth") {
+		t.Fatalf("trust with require_auth=gss: %v", err)
+	}
 }
 
 func TestMultiHostFallback(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -516,5 +517,111 @@ func TestPoolLogsNoWarningsAtMaxConns(t *testing.T) {
 	wg.Wait()
 	if strings.Contains(buf.String(), "WARN") {
 		t.Fatalf("the pool warned under normal load:\n%s", buf.String())
+	}
+}
+
+// TestSessionWaitHonoursContext: a command waiting for another goroutine's
+// transaction gives up when its context ends, and is never sent.
+func TestSessionWaitHonoursContext(t *testing.T) {
+	admin := createMarked(t, "wait_ctx")
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	tx, err := s.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.Exec(short, "INSERT INTO wait_ctx (who, n) VALUES ('late', 1)").Await(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("a command waiting behind a transaction: %v after %v", err, time.Since(start))
+	}
+	// A Begin waits the same way.
+	short2, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel2()
+	if _, err := s.Begin(short2, session.TxOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a Begin waiting behind a transaction: %v", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := admin(ctx, "SELECT count(*) FROM wait_ctx"); err != nil || n != 0 {
+		t.Fatalf("the abandoned command ran: %d rows, %v", n, err)
+	}
+	var one int
+	if err := s.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	// The Begin that gave up left nothing pinned.
+	if _, err := s.Exec(ctx, "INSERT INTO wait_ctx (who, n) VALUES ('w', 1)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCopyFromStdinThroughExec: COPY FROM STDIN through Exec, with other
+// commands pipelined behind it, fails alone; the connection lives on.
+func TestCopyFromStdinThroughExec(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	if _, err := s.Exec(ctx, "CREATE TEMP TABLE cpx (v int)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp := s.Exec(ctx, "COPY cpx FROM STDIN")
+	var futs []*futures.Future[*session.Rows]
+	for i := range 20 {
+		futs = append(futs, s.Query(ctx, "SELECT $1::int", i))
+	}
+	if _, err := cp.Await(ctx); err == nil || !strings.Contains(err.Error(), "CopyFrom") {
+		t.Fatalf("COPY FROM STDIN through Exec: %v", err)
+	}
+	for i, f := range futs {
+		rows, err := f.Await(ctx)
+		if err != nil {
+			t.Fatalf("command %d behind the copy: %v", i, err)
+		}
+		var v int
+		for rows.Next() {
+			rows.Scan(&v)
+		}
+		if rows.Err() != nil || v != i {
+			t.Fatalf("command %d behind the copy: %d, %v", i, v, rows.Err())
+		}
+	}
+	if !s.Alive() {
+		t.Fatal("the connection died")
+	}
+}
+
+// TestFailedCommandsReleaseTheirContext: a command that fails stops
+// watching its context, so failures on one long-lived context retain
+// nothing.
+func TestFailedCommandsReleaseTheirContext(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	measure := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := measure()
+	const n = 20_000
+	futs := make([]*futures.Future[session.CommandTag], 0, 500)
+	for i := range n {
+		futs = append(futs, s.Exec(ctx, "SELECT 1/$1::int", 0))
+		if len(futs) == cap(futs) || i == n-1 {
+			for _, f := range futs {
+				if _, err := f.Await(ctx); err == nil {
+					t.Fatal("division by zero succeeded")
+				}
+			}
+			futs = futs[:0]
+		}
+	}
+	after := measure()
+	if grown := int64(after) - int64(before); grown > 4<<20 {
+		t.Fatalf("%d failed commands on one context retained %d bytes", n, grown)
 	}
 }

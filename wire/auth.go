@@ -19,7 +19,9 @@ type authState struct {
 	method   AuthMethod
 }
 
-var knownMethods = []AuthMethod{AuthNone, AuthPassword, AuthMD5, AuthSCRAMSHA256}
+// knownMethods are the methods require_auth may name: the ones this client
+// performs and the ones it only refuses.
+var knownMethods = []AuthMethod{AuthNone, AuthPassword, AuthMD5, AuthSCRAMSHA256, AuthGSS, AuthSSPI}
 
 // init reads RequireAuth the way libpq reads require_auth: a list of
 // methods the server may use, or a list of negated methods it may not.

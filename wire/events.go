@@ -30,6 +30,10 @@ const (
 	AuthPassword    AuthMethod = "password"
 	AuthMD5         AuthMethod = "md5"
 	AuthSCRAMSHA256 AuthMethod = "scram-sha-256"
+	// GSSAPI and SSPI are never performed by this client, but require_auth
+	// may name them (libpq's "!gss" is common).
+	AuthGSS  AuthMethod = "gss"
+	AuthSSPI AuthMethod = "sspi"
 )
 
 // AuthenticationRequest reports that the server asked us to authenticate.
