@@ -20,24 +20,69 @@
 // pipelined on it. Rows are read by one goroutine at a time.
 //
 // Each Query/Exec returns a future before the server answers. Awaiting it
-// gives the rows (or the command tag); QueryRow(...).Scan blocks. Commands
-// sent one after another are written together and answered in order, each
-// in its own implicit transaction, so an error in one never disturbs the
-// next.
+// gives the rows (or the command tag); QueryRow(...).Scan blocks. On a
+// Session, commands run in the order they were sent, each in its own
+// implicit transaction, so an error in one never disturbs the next. On a
+// Pool, commands that are not awaited one after the other may land on
+// different connections and run in any order.
+//
+// What is guaranteed, on a Session and on a Pool alike:
+//
+//   - Nothing runs inside someone else's transaction. Who may use a
+//     connection is its actor's own state: Begin and Acquire are commands
+//     that take the connection for a token as the actor admits them, in the
+//     order commands reach it. A command of anyone else that arrives
+//     meanwhile waits inside the actor until the holder is done (Session;
+//     its context still applies, and a command that gave up is never sent)
+//     or is handed back unsent and routed to another connection (Pool).
+//   - Nothing of a transaction runs outside it. Once Commit or Rollback is
+//     taken, the transaction's token is dead: its later commands are
+//     refused with ErrTxClosed, unsent. A savepoint dies with its parent;
+//     a released Conn refuses its commands with ErrConnReleased.
+//   - A connection is handed on clean of transactions: if a holder let go
+//     inside one (a raw BEGIN on an acquired Conn), the actor rolls it back
+//     before anything else runs there. Session state (SET, temporary
+//     tables, LISTEN) is not reset, as in any pool.
+//   - A caller who walks away owns nothing. When the context of an Await
+//     on a Query future ends before the rows begin, the future is
+//     abandoned: when the rows arrive the library cancels the query and
+//     discards them, so the connection and Close are never held up by a
+//     result nobody reads; a later Await reports futures.ErrAbandoned. An
+//     Exec future holds no rows: one that is never awaited costs only its
+//     memory until the command is answered, and its command runs all the
+//     same. A Rows the caller did receive must be read to the end or
+//     closed, as with any driver.
+//   - Retries never reorder a caller's commands. The actor runs a command
+//     again by itself only when it provably had no effect (a cancel aimed
+//     at an earlier command, a cached statement the server no longer has
+//     as prepared) and nothing is queued behind it; otherwise the command
+//     fails with an error SafeToRetry reports, and a Pool sends such a
+//     multiplexed command again elsewhere.
 //
 // # Prepared statements
 //
 // Query with parameters uses the extended protocol. Each connection keeps
 // an LRU cache of named prepared statements (statement_cache_size,
-// default 512): a cached statement costs one round trip. A statement a
-// schema change invalidated ("cached plan must not change result type") is
-// prepared again and retried when that is provably safe (it ran alone in
-// its implicit transaction and delivered no rows). statement_cache_mode=
-// unnamed sends Parse, Bind, Describe, Execute and Sync in one flight on the
-// unnamed statement instead, for PgBouncer in transaction mode.
+// default 512): a cached statement costs one round trip. The first use of
+// a statement on a connection costs one more (its Prepare), and commands
+// sent behind it wait for that Prepare so that nothing overtakes it. A
+// statement's name is derived from its text, so one name never means two
+// statements. A statement a schema change invalidated ("cached plan must
+// not change result type") is prepared again and retried under the rules
+// above.
+//
+// Behind a pooler in transaction mode (PgBouncer) a named statement may be
+// prepared on one server connection and bound on another. The first sign
+// of that (a cached name the server says exists already, 42P05, or does
+// not exist, 26000, outside a transaction) switches every connection of
+// the Session or Pool to the unnamed mode below, logs it once, and runs
+// the command again when that is safe. statement_cache_mode=unnamed starts
+// in that mode: Parse, Bind, Describe, Execute and Sync go out in one
+// flight on the unnamed statement, which no pooler can split.
 //
 // Exec without parameters uses the simple protocol, which allows several
-// statements in one string.
+// statements in one string. COPY FROM STDIN sent that way fails with an
+// error pointing to CopyFrom; commands pipelined behind it are unharmed.
 //
 // # Errors
 //
@@ -63,5 +108,7 @@
 //
 // See Pool for multiplexing and pinning. Session state set on a multiplexed
 // pool connection (SET, temporary tables, LISTEN) is the user's problem:
-// use Pool.Acquire or a transaction for anything that depends on it.
+// use Pool.Acquire or a transaction for anything that depends on it. Do not
+// send BEGIN through a multiplexed Exec: the transaction it opens is
+// nobody's, and other callers' commands would run in it; use Begin.
 package session
