@@ -479,6 +479,12 @@ type Command struct {
 	Unpin    bool
 	Reroute  bool
 	OwnerErr error
+	// Autocommit says the command belongs to no transaction (a pool's
+	// multiplexed command). If it leaves one open anyway (a raw BEGIN), the
+	// actor fails it with ErrTxLeftOpen, fails every command written behind
+	// it, and rolls back before anything else runs, so no acknowledged
+	// work is lost in a transaction nobody owns.
+	Autocommit bool
 
 	// Observer, when set, hears about the command from the loop goroutine
 	// (or from Do, when the command could not be queued). Its methods must

@@ -85,6 +85,7 @@ type entry struct {
 	cancelSent     bool // a CancelRequest was sent while it was the head
 	cancelWhenHead bool // its caller gave up; cancel it once the server runs it
 	releaseAfter   bool // the last holder let go: settle the release at its ReadyForQuery
+	poisoned       bool // it ran inside a transaction nobody owns, since rolled back: fail it
 }
 
 type opKind uint8

@@ -41,6 +41,9 @@ var (
 	// ErrOwnerEnded is the default error for a command whose Owner no
 	// longer holds the connection.
 	ErrOwnerEnded = errors.New("actor: the owner of this command no longer holds the connection")
+	// ErrTxLeftOpen fails an Autocommit command that left a transaction
+	// open, and every command that was written behind it.
+	ErrTxLeftOpen = errors.New("actor: a command of no transaction left one open (use Begin for transactions); it and the commands behind it were rolled back")
 	// ErrHeld is the cause of the RetryError a Reroute command gets when
 	// another owner holds the connection.
 	ErrHeld = errors.New("actor: connection held by another owner")
@@ -139,6 +142,9 @@ func (l *loop) settleRelease() {
 		}
 	}
 	l.releasing = false
+	if len(l.owners) > 0 {
+		return // a pin admitted meanwhile holds the connection now
+	}
 	l.a.pinned.Store(false)
 	held := l.held
 	l.held = nil
@@ -165,4 +171,28 @@ func (l *loop) dropHeld(c *Command) bool {
 		}
 	}
 	return false
+}
+
+// strayTransaction handles an Autocommit command h that left the server in
+// a transaction: every command on the wire behind it runs inside that
+// transaction, so all of them are failed, and a ROLLBACK behind them undoes
+// their work before the connection is anyone's again.
+func (l *loop) strayTransaction(h *entry) {
+	h.poisoned = true
+	for _, e := range l.fifo {
+		e.poisoned = true
+	}
+	b, err := l.client.AppendSimpleQuery(l.wbuf, "ROLLBACK")
+	if err != nil {
+		return // the client is dead; everything fails anyway
+	}
+	l.wbuf = b
+	e := l.newEntry()
+	e.op = opSimple
+	l.push(e)
+	if !l.releasing {
+		l.releasing = true
+		l.a.pinned.Store(true)
+		e.releaseAfter = true
+	}
 }

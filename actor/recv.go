@@ -238,6 +238,16 @@ func (l *loop) settle(h *entry, status byte) {
 		l.failPrepare(h, status)
 	}
 	c := h.cmd
+	if c != nil && c.Autocommit && c.Owner == 0 && c.Pin == 0 && status != wire.TxIdle && h.txBefore == wire.TxIdle && !h.poisoned {
+		l.strayTransaction(h)
+	}
+	if h.poisoned && c != nil {
+		c.batch = nil
+		if !c.abandoned {
+			c.fail(ErrTxLeftOpen)
+		}
+		return
+	}
 	if c == nil || c.abandoned {
 		return
 	}

@@ -20,6 +20,11 @@ var (
 	ErrClosed = actor.ErrClosed
 	// ErrTxClosed is returned by a Tx used after Commit or Rollback.
 	ErrTxClosed = errors.New("pgactor: transaction already committed or rolled back")
+	// ErrTxLeftOpen fails a multiplexed pool command that left a
+	// transaction open (a BEGIN sent through Pool.Exec), and the commands
+	// that ran behind it on the same connection: all of it is rolled back.
+	// Use Pool.Begin for transactions.
+	ErrTxLeftOpen = actor.ErrTxLeftOpen
 	// ErrConnReleased is returned by an acquired Conn used after Release.
 	ErrConnReleased = errors.New("pgactor: connection already released to the pool")
 	// ErrTxCommitRollback is returned by Commit when the server rolled the

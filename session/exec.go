@@ -35,6 +35,7 @@ func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
 		*dst = p.c
 	}
 	cmd.Owner, cmd.OwnerErr = p.owner, p.ownerErr
+	cmd.Autocommit = multiplexed(t)
 	if p.res != nil {
 		// Taken from puddle because every connection was held: nobody else
 		// can pin it before the command is queued, so it need not bounce.

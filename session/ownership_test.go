@@ -625,3 +625,49 @@ func TestFailedCommandsReleaseTheirContext(t *testing.T) {
 		t.Fatalf("%d failed commands on one context retained %d bytes", n, grown)
 	}
 }
+
+// TestPoolRawBeginIsRolledBack: a BEGIN sent through a multiplexed Exec
+// would open a transaction nobody owns, and other callers' commands would
+// run in it. The pool fails it and everything that ran behind it, rolls
+// back, and no acknowledged write is lost.
+func TestPoolRawBeginIsRolledBack(t *testing.T) {
+	admin := createMarked(t, "raw_begin")
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 1})
+	ctx := context.Background()
+	// The sleep makes sure the inserts are on the wire behind it.
+	begin := p.Exec(ctx, "BEGIN; SELECT pg_sleep(0.05)")
+	var futs []*futures.Future[session.CommandTag]
+	for i := range 20 {
+		futs = append(futs, p.Exec(ctx, fmt.Sprintf("INSERT INTO raw_begin (who, n) VALUES ('w', %d)", i)))
+	}
+	if _, err := begin.Await(ctx); !errors.Is(err, session.ErrTxLeftOpen) {
+		t.Fatalf("raw BEGIN on a pool: %v, want ErrTxLeftOpen", err)
+	}
+	var acked, refused int64
+	for _, f := range futs {
+		_, err := f.Await(ctx)
+		switch {
+		case err == nil:
+			acked++
+		case errors.Is(err, session.ErrTxLeftOpen):
+			refused++
+		default:
+			t.Fatalf("insert: %v", err)
+		}
+	}
+	if _, err := p.Exec(ctx, "INSERT INTO raw_begin (who, n) VALUES ('w', 100)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	acked++
+	if n, err := admin(ctx, "SELECT count(*) FROM raw_begin"); err != nil || n != acked {
+		t.Fatalf("%d acknowledged inserts, %d rows (%v)", acked, n, err)
+	}
+	t.Logf("%d inserts refused, %d acknowledged", refused, acked)
+	if refused == 0 {
+		t.Fatal("no insert was pipelined behind the BEGIN: the test did not test anything")
+	}
+	// A whole transaction in one string leaves none open: it is fine.
+	if _, err := p.Exec(ctx, "BEGIN; INSERT INTO raw_begin (who, n) VALUES ('w', 200); COMMIT").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
