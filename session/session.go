@@ -20,6 +20,11 @@ import (
 // another goroutine waits the same way. So nothing strays into someone
 // else's transaction, and nothing of a transaction runs after it ended:
 // its commands are refused with ErrTxClosed, unsent.
+//
+// A BEGIN sent through Exec, by contrast, opens a transaction for the whole
+// session: every goroutine's commands run in it until it ends. That is the
+// single-connection behaviour some code relies on; use Begin when one
+// goroutine's work should be a transaction.
 type Session struct {
 	common
 	c   *conn
