@@ -434,6 +434,23 @@ const (
 	// resolves at once; commands waiting for the connection run once the
 	// holder's commands were answered.
 	CmdUnpin
+	// CmdBatch runs the commands in Batch (each a CmdQuery or a CmdExecute)
+	// with one Sync: in one implicit transaction, all or nothing. Each is
+	// answered through its own Result, Rows and Observer once the batch
+	// ended; when one fails, it gets the server's error, the ones before it
+	// ErrBatchRolledBack and the ones after it ErrBatchNotRun. The batch's
+	// own Result resolves last, with the first error.
+	CmdBatch
+)
+
+// Errors of the commands of a failed batch.
+var (
+	// ErrBatchNotRun answers the commands of a batch after the one that
+	// failed: the server skipped them.
+	ErrBatchNotRun = errors.New("actor: not run: an earlier command in the batch failed")
+	// ErrBatchRolledBack answers the commands of a batch before the one
+	// that failed: they ran, but the batch's transaction did not commit.
+	ErrBatchRolledBack = errors.New("actor: rolled back: a later command in the batch failed")
 )
 
 // Command is one request to the actor. Fill in the request fields, send
@@ -455,6 +472,9 @@ type Command struct {
 	// select on Result.Done() next to its sends.
 	CopySource <-chan []byte
 	CopyErr    func() error
+
+	// Batch holds the commands of a CmdBatch.
+	Batch []*Command
 
 	// Rows receives the rows; nil discards them, unless WantRows is set.
 	Rows *futures.Stream[RawRow]
@@ -512,6 +532,9 @@ func (c *Command) prepareSend(ctx context.Context) error {
 		ctx = context.Background()
 	}
 	c.ctx = ctx
+	for _, it := range c.Batch {
+		it.ctx = ctx
+	}
 	return nil
 }
 
@@ -533,8 +556,11 @@ func (c *Command) watch(a *Actor) {
 // callers that decide not to send a command after all.
 func (c *Command) Fail(err error) { c.fail(err) }
 
-// fail answers the caller with err (once).
+// fail answers the caller with err (once), and every command of a batch.
 func (c *Command) fail(err error) {
+	for _, it := range c.Batch {
+		it.fail(err)
+	}
 	if !c.described {
 		c.described = true
 		if c.Observer != nil {

@@ -51,7 +51,7 @@ func (l *loop) dropDeferred(c *Command) bool {
 
 // dropWaiter removes c from the statement it waits for.
 func (l *loop) dropWaiter(c *Command) bool {
-	if c.Kind != CmdQuery {
+	if c.Kind != CmdQuery && c.Kind != CmdBatch {
 		return false
 	}
 	for _, e := range l.fifo {

@@ -86,6 +86,9 @@ type entry struct {
 	cancelWhenHead bool // its caller gave up; cancel it once the server runs it
 	releaseAfter   bool // the last holder let go: settle the release at its ReadyForQuery
 	poisoned       bool // it ran inside a transaction nobody owns, since rolled back: fail it
+
+	items []wire.BatchItem // a batch's commands as encoded
+	pos   int              // the batch command the server is answering
 }
 
 type opKind uint8
@@ -96,6 +99,7 @@ const (
 	opExecute
 	opClose
 	opUnnamed // Parse, Bind, Describe, Execute and Sync in one flight
+	opBatch   // a CmdBatch: its commands' Bind/Execute (or unnamed Parse to Execute), one Sync
 )
 
 // blocked is a batch a consumer has no room for; finish says the command

@@ -16,7 +16,7 @@ func (l *loop) processEvents() error {
 		if ev == wire.NeedData {
 			// About to wait for the socket: let consumers see what came so far.
 			if len(l.fifo) > 0 {
-				if c := l.fifo[0].cmd; c != nil && len(c.batch) > 0 && !c.abandoned {
+				if c := l.fifo[0].current(); c != nil && len(c.batch) > 0 && !c.abandoned {
 					l.sendBatch(c, false)
 				}
 			}
@@ -72,7 +72,7 @@ func (l *loop) headEvent(ev wire.Event) {
 	if h == nil {
 		return // the wire client refuses events with nothing in flight
 	}
-	c := h.cmd
+	c := h.current()
 	switch e := ev.(type) {
 	case *wire.RowDescription:
 		if c != nil {
@@ -80,9 +80,13 @@ func (l *loop) headEvent(ev wire.Event) {
 			l.describe(c, e)
 		}
 	case *wire.BindComplete:
-		if c != nil && h.info != nil {
-			c.completion.Columns = h.info.Columns
-			l.describe(c, h.info.Columns)
+		info := h.info
+		if h.op == opBatch {
+			info = h.items[h.pos].Info
+		}
+		if c != nil && info != nil {
+			c.completion.Columns = info.Columns
+			l.describe(c, info.Columns)
 		}
 	case *wire.DataRow:
 		l.addRow(c, e.Columns, e.Raw)
@@ -95,6 +99,13 @@ func (l *loop) headEvent(ev wire.Event) {
 			c.completion.Tag = e.Tag
 			c.completion.Rows = e.Rows
 		}
+		if h.op == opBatch && c != nil {
+			l.batchItemDone(h, c)
+		}
+	case *wire.EmptyQueryResponse:
+		if h.op == opBatch && c != nil {
+			l.batchItemDone(h, c)
+		}
 	case *wire.PreparedStatementInfo:
 		if h.stmt != nil {
 			h.stmt.info = e
@@ -102,6 +113,10 @@ func (l *loop) headEvent(ev wire.Event) {
 			h.stmt.waiters = nil
 			for _, w := range waiters {
 				if w.abandoned {
+					continue
+				}
+				if w.Kind == CmdBatch {
+					l.encodeBatch(w)
 					continue
 				}
 				if l.a.cfg.Statements.Unnamed() {
@@ -251,6 +266,10 @@ func (l *loop) settle(h *entry, status byte) {
 	if c == nil || c.abandoned {
 		return
 	}
+	if h.op == opBatch {
+		l.settleBatch(h)
+		return
+	}
 	if h.err != nil {
 		if l.retry(h, status) {
 			return
@@ -290,13 +309,30 @@ func (l *loop) failPrepare(h *entry, status byte) {
 	if pooler {
 		l.a.cfg.Statements.switchToUnnamed(h.err)
 	}
+	if p := l.preparing; p != nil && p != h.stmt && !pooler {
+		// A batch waits behind the last of its Prepares; one before it
+		// failed, so the batch cannot run.
+		kept := p.waiters[:0]
+		for _, w := range p.waiters {
+			if w.Kind == CmdBatch {
+				w.fail(h.err)
+				continue
+			}
+			kept = append(kept, w)
+		}
+		p.waiters = kept
+	}
 	safe := pooler && !l.busyBehind()
 	for _, w := range waiters {
 		switch {
 		case w.abandoned:
 		case safe && w.ctx.Err() == nil:
 			w.retried++
-			l.unnamed(w)
+			if w.Kind == CmdBatch {
+				l.encodeBatch(w)
+			} else {
+				l.unnamed(w)
+			}
 		case pooler:
 			w.fail(&RetryError{Cause: h.err})
 		default:
@@ -350,7 +386,7 @@ func (l *loop) busyBehind() bool {
 // SafeToRetry reports, and a pool sends it again elsewhere.
 func (l *loop) retry(h *entry, status byte) bool {
 	c := h.cmd
-	if c.rowsSent || c.retried >= 3 || h.txBefore != wire.TxIdle || status != wire.TxIdle || c.ctx.Err() != nil {
+	if c.Kind == CmdBatch || c.rowsSent || c.retried >= 3 || h.txBefore != wire.TxIdle || status != wire.TxIdle || c.ctx.Err() != nil {
 		return false
 	}
 	pe, ok := h.err.(*wire.ErrorOrNoticeResponse)

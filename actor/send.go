@@ -62,6 +62,8 @@ func (l *loop) dispatch(c *Command) {
 			return
 		}
 		l.query(c)
+	case CmdBatch:
+		l.batch(c)
 	case CmdPin, CmdUnpin:
 	default:
 		c.fail(fmt.Errorf("actor: unknown command kind %d", c.Kind))
@@ -207,6 +209,7 @@ func (l *loop) recycle(e *entry) {
 	if e.cmd != nil && e.cmd.entry == e {
 		e.cmd.entry = nil
 	}
+	clear(e.items)
 	*e = entry{}
 	if len(l.freeEntries) < 1024 {
 		l.freeEntries = append(l.freeEntries, e)

@@ -34,6 +34,12 @@ func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
 	if dst != nil {
 		*dst = p.c
 	}
+	deliver(ctx, t, p, cmd)
+}
+
+// deliver queues cmd on the connection p that t picked, on behalf of p's
+// owner.
+func deliver(ctx context.Context, t target, p picked, cmd *actor.Command) {
 	cmd.Owner, cmd.OwnerErr = p.owner, p.ownerErr
 	cmd.Autocommit = multiplexed(t)
 	if p.res != nil {

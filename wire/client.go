@@ -71,6 +71,7 @@ const (
 	opBindExecute
 	opCloseStatement
 	opExecuteUnnamed
+	opBatch
 )
 
 // op is one command in flight, from the moment its bytes were produced
@@ -88,6 +89,9 @@ type op struct {
 	held    []byte // bytes not yet released because a barrier command is ahead
 	info    *PreparedStatementInfo
 	rows    *RowDescription // simple query: the description the current DataRows follow
+
+	batch []BatchItem // a batch's commands; pos is the one the server is answering
+	pos   int
 }
 
 // Client is the sans-IO protocol client. It is not safe for concurrent use:
@@ -526,7 +530,7 @@ func (c *Client) pop() {
 	// and append reallocates (copying only what is live) when the front
 	// runs out.
 	c.queue = c.queue[1:]
-	o.info, o.rows, o.held = nil, nil, nil
+	o.info, o.rows, o.held, o.batch = nil, nil, nil, nil
 	c.free = append(c.free, o)
 }
 
@@ -679,6 +683,93 @@ func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]b
 	if err := c.checkCommand("execute unnamed"); err != nil {
 		return dst, err
 	}
+	start := len(dst)
+	b, err := c.appendUnnamedBind(dst, sql, params)
+	if err != nil {
+		return dst[:start], err
+	}
+	b = appendExecute(b, "", 0)
+	b = appendSync(b)
+	o := c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe)
+	o.barrier = MayCopyIn(sql)
+	return c.push(o, b, start), nil
+}
+
+// BatchItem is one command of a batch: a prepared statement (Info) bound
+// to Params, or, when Info is nil, SQL run on the unnamed statement (its
+// results then come in text, as for ExecuteUnnamed).
+type BatchItem struct {
+	Info   *PreparedStatementInfo
+	SQL    string
+	Params []any
+}
+
+// AppendBatch appends the commands of items followed by one Sync: the
+// server runs them in one implicit transaction (unless a transaction is
+// open), and an error skips every command after it. The answer is each
+// command's results in turn (BindComplete, a RowDescription for unnamed
+// items, rows, CommandComplete or EmptyQueryResponse), then one
+// ReadyForQuery; after an ErrorResponse, only the ReadyForQuery. Callers
+// learn which item an event belongs to by counting the CommandComplete and
+// EmptyQueryResponse events.
+func (c *Client) AppendBatch(dst []byte, items []BatchItem) ([]byte, error) {
+	if err := c.checkCommand("batch"); err != nil {
+		return dst, err
+	}
+	if len(items) == 0 {
+		return dst, &UsageError{Op: "batch", Msg: "no commands"}
+	}
+	start := len(dst)
+	b := dst
+	barrier := false
+	for i := range items {
+		it := &items[i]
+		var err error
+		if it.Info != nil {
+			b, err = c.appendBind(b, it.Info, it.Params)
+			barrier = barrier || MayCopyIn(it.Info.SQL)
+		} else {
+			b, err = c.appendUnnamedBind(b, it.SQL, it.Params)
+			barrier = barrier || MayCopyIn(it.SQL)
+		}
+		if err != nil {
+			return dst[:start], &BatchItemError{Index: i, Err: err}
+		}
+		b = appendExecute(b, "", 0)
+	}
+	b = appendSync(b)
+	o := c.newOp(opBatch, StateMultiQuerySentBind)
+	o.batch, o.barrier = items, barrier
+	o.startItem()
+	return c.push(o, b, start), nil
+}
+
+// BatchItemError reports which command of a batch could not be encoded.
+type BatchItemError struct {
+	Index int
+	Err   error
+}
+
+func (e *BatchItemError) Error() string {
+	return "batch command " + strconv.Itoa(e.Index+1) + ": " + e.Err.Error()
+}
+
+func (e *BatchItemError) Unwrap() error { return e.Err }
+
+// startItem sets a batch op up for the answer of its item at pos.
+func (o *op) startItem() {
+	it := &o.batch[o.pos]
+	o.info, o.rows = it.Info, nil
+	if it.Info != nil {
+		o.state = StateMultiQuerySentBind
+	} else {
+		o.state = StateMultiQuerySentParseDescribe
+	}
+}
+
+// appendUnnamedBind appends Parse, Bind and Describe(portal) of sql on the
+// unnamed statement, with parameter types from the Go values.
+func (c *Client) appendUnnamedBind(dst []byte, sql string, params []any) ([]byte, error) {
 	if len(params) > 65535 {
 		return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
 	}
@@ -697,11 +788,7 @@ func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]b
 	if err != nil {
 		return dst[:start], err
 	}
-	b = appendExecute(b, "", 0)
-	b = appendSync(b)
-	o := c.newOp(opExecuteUnnamed, StateMultiQuerySentParseDescribe)
-	o.barrier = MayCopyIn(sql)
-	return c.push(o, b, start), nil
+	return b, nil
 }
 
 // CopyIn returns a Query message for sql, a COPY ... FROM STDIN. Commands

@@ -163,6 +163,8 @@ func (c *Client) handle(tag byte, body []byte) Event {
 		return c.handleBindExecute(h, tag, body)
 	case opExecuteUnnamed:
 		return c.handleExecuteUnnamed(h, tag, body)
+	case opBatch:
+		return c.handleBatch(h, tag, body)
 	case opCloseStatement:
 		switch tag {
 		case TagCloseComplete:
@@ -436,6 +438,23 @@ func (c *Client) handleExecuteUnnamed(h *op, tag byte, body []byte) Event {
 		return c.readyForQuery(body)
 	}
 	return c.unexpected(tag, "")
+}
+
+// handleBatch follows a batch through its items' answers, each read as
+// BindExecute or ExecuteUnnamed reads it; the end of one item's results
+// starts the next, and only the last one may be followed by ReadyForQuery.
+func (c *Client) handleBatch(h *op, tag byte, body []byte) Event {
+	var ev Event
+	if h.batch[h.pos].Info != nil {
+		ev = c.handleBindExecute(h, tag, body)
+	} else {
+		ev = c.handleExecuteUnnamed(h, tag, body)
+	}
+	if c.dead == nil && h.state == StateMultiQueryReceivedCommandComplete && h.pos+1 < len(h.batch) {
+		h.pos++
+		h.startItem()
+	}
+	return ev
 }
 
 // sharedRowDescription decodes a RowDescription, or returns the previous

@@ -1,0 +1,167 @@
+package session
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/wire"
+)
+
+// Batch collects commands that one caller sends together: in one round
+// trip, with one Sync, so the server runs them as one implicit transaction
+// (pgx's batch). Either all of their work persists or none does: when one
+// fails, it gets the server's error, the ones before it an error wrapping
+// ErrBatchRolledBack and the ones after it ErrBatchNotRun.
+//
+// Queue commands with Query, QueryRow and Exec, which return futures at
+// once, then send the batch with SendBatch on a Session, Tx, Conn or Pool
+// (a Pool sends the whole batch on one connection). The futures resolve
+// once the whole batch was answered. A batch is sent once, and its
+// arguments are read when it is sent.
+//
+// Pick a Batch for one unit of work from one caller: it costs the server
+// one transaction and one flush for all of its commands. Pick futures
+// (Query, Exec) for independent commands: each is its own implicit
+// transaction, and an error touches only its own command.
+type Batch struct {
+	cmds []*actor.Command
+	qs   []*pendingQuery
+	es   []*pendingExec
+	rows []*Row
+	bad  error // the first command whose arguments could not be prepared
+	sent bool
+}
+
+// Errors of the commands of a failed batch, for errors.Is.
+var (
+	// ErrBatchNotRun answers the commands after the one that failed.
+	ErrBatchNotRun = actor.ErrBatchNotRun
+	// ErrBatchRolledBack answers the commands before the one that failed.
+	ErrBatchRolledBack = actor.ErrBatchRolledBack
+)
+
+// Len returns the number of commands queued.
+func (b *Batch) Len() int { return len(b.cmds) }
+
+// Query queues a query; its future gives the rows.
+func (b *Batch) Query(sql string, args ...any) *futures.Future[*Rows] {
+	q := &pendingQuery{}
+	q.fut = &q.own
+	q.own.SetRelease(releaseRows)
+	q.sql, q.args = b.prepare(sql, args)
+	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = actor.CmdQuery, q.sql, q.args
+	q.cmd.WantRows = true
+	q.cmd.Observer = q
+	b.cmds = append(b.cmds, &q.cmd)
+	b.qs = append(b.qs, q)
+	return q.fut
+}
+
+// QueryRow queues a query whose first row Scan reads once the batch was
+// sent.
+func (b *Batch) QueryRow(sql string, args ...any) *Row {
+	r := &Row{fut: b.Query(sql, args...)}
+	b.rows = append(b.rows, r)
+	return r
+}
+
+// Exec queues a command; its future gives the command tag.
+func (b *Batch) Exec(sql string, args ...any) *futures.Future[CommandTag] {
+	e := &pendingExec{}
+	e.fut = &e.own
+	e.sql, e.args = b.prepare(sql, args)
+	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = actor.CmdQuery, e.sql, e.args
+	e.cmd.Observer = e
+	b.cmds = append(b.cmds, &e.cmd)
+	b.es = append(b.es, e)
+	return e.fut
+}
+
+// prepare rewrites named parameters, remembering the first failure: the
+// whole batch fails with it when sent.
+func (b *Batch) prepare(sql string, args []any) (string, []any) {
+	s, a, err := prepareArgs(sql, args)
+	if err != nil {
+		if b.bad == nil {
+			b.bad = err
+		}
+		return sql, args
+	}
+	return s, a
+}
+
+// pendingBatch is one sent batch until it is answered.
+type pendingBatch struct {
+	cmd actor.Command
+	own futures.Future[struct{}]
+	ctx context.Context
+}
+
+// Described implements actor.Observer.
+func (p *pendingBatch) Described(*actor.Command, *wire.RowDescription, error) {}
+
+// Done implements actor.Observer.
+func (p *pendingBatch) Done(_ *actor.Command, _ actor.Completion, err error) {
+	p.own.Resolve(struct{}{}, wrapCtx(p.ctx, err))
+}
+
+var errBatchSent = errors.New("pgactor: batch already sent")
+
+// sendBatch sends b on a connection t picks; every command of b is
+// answered there.
+func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Future[struct{}] {
+	if b.sent {
+		return futures.Resolved(struct{}{}, errBatchSent)
+	}
+	b.sent = true
+	pb := &pendingBatch{ctx: ctx}
+	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
+	p, err := t.pick(ctx)
+	// The commands are answered on p.c, never routed again one by one.
+	for _, q := range b.qs {
+		q.x, q.t, q.ctx, q.c = x, direct{c: p.c}, ctx, p.c
+	}
+	for _, e := range b.es {
+		e.x, e.t, e.ctx = x, direct{c: p.c}, ctx
+	}
+	for _, r := range b.rows {
+		r.ctx = ctx
+	}
+	switch {
+	case b.bad != nil:
+		err = b.bad
+	case err == nil:
+		deliver(ctx, t, p, &pb.cmd)
+		return &pb.own
+	}
+	if p.res != nil {
+		p.res.Release()
+	}
+	pb.cmd.Fail(err)
+	return &pb.own
+}
+
+// SendBatch sends b's commands in one round trip, as one implicit
+// transaction; it returns at once. The returned future resolves once the
+// batch was answered, with the first error; each command's own future
+// holds its result.
+func (s *Session) SendBatch(ctx context.Context, b *Batch) *futures.Future[struct{}] {
+	return s.sendBatch(ctx, s, b)
+}
+
+// SendBatch is Session.SendBatch inside the transaction.
+func (tx *Tx) SendBatch(ctx context.Context, b *Batch) *futures.Future[struct{}] {
+	return tx.x.sendBatch(ctx, tx, b)
+}
+
+// SendBatch is Session.SendBatch on the acquired connection.
+func (c *Conn) SendBatch(ctx context.Context, b *Batch) *futures.Future[struct{}] {
+	return c.p.sendBatch(ctx, c, b)
+}
+
+// SendBatch sends the whole batch on one multiplexed connection.
+func (p *Pool) SendBatch(ctx context.Context, b *Batch) *futures.Future[struct{}] {
+	return p.sendBatch(ctx, p, b)
+}
