@@ -38,6 +38,10 @@ type handle interface {
 	// pipeline sends n queries selectSQL with 0..n-1 in one pipeline or
 	// batch on one connection and checks every answer.
 	pipeline(ctx context.Context, n int) error
+	// pipelineFutures sends the same n queries as independent commands
+	// fired before the first is awaited, each with its own Sync, where the
+	// driver has them; a driver without them runs its batch.
+	pipelineFutures(ctx context.Context, n int) error
 	// streamRows reads every row of rowsSQL into Go values and returns how
 	// many rows it read and a checksum of them, so no scan can be skipped.
 	streamRows(ctx context.Context) (rows int64, sum int64, err error)

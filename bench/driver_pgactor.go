@@ -12,8 +12,9 @@ import (
 // pgactorDriver is this repository's client: a *session.Session for one
 // connection and a *session.Pool otherwise, both with their defaults.
 // Following pgactor's idiom, work that does not depend on an earlier answer
-// is fired as futures first and awaited afterwards (pipeline1000,
-// insert_tx).
+// is fired as futures first and awaited afterwards (insert_tx,
+// pipeline1000_futures); pipeline1000 uses a Batch, pgactor's answer to
+// pgx's.
 type pgactorDriver struct{}
 
 func (pgactorDriver) name() string { return "pgactor" }
@@ -26,6 +27,7 @@ type pgactorQuerier interface {
 	Exec(ctx context.Context, sql string, args ...any) *futures.Future[session.CommandTag]
 	Begin(ctx context.Context, opts session.TxOptions) (*session.Tx, error)
 	CopyFrom(ctx context.Context, table session.Identifier, columns []string, src session.CopyFromSource) (int64, error)
+	SendBatch(ctx context.Context, b *session.Batch) *futures.Future[struct{}]
 }
 
 type pgactorHandle struct {
@@ -80,9 +82,29 @@ func scanOne(rows *session.Rows) (int64, error) {
 	return v, rows.Close()
 }
 
-// pipeline fires every query before awaiting the first answer; on one
-// connection they travel as one pipeline.
+// pipeline sends the queries as one Batch: one round trip, one Sync.
 func (h *pgactorHandle) pipeline(ctx context.Context, n int) error {
+	b := &session.Batch{}
+	rows := make([]*session.Row, n)
+	for i := range rows {
+		rows[i] = b.QueryRow(selectSQL, int64(i))
+	}
+	h.q.SendBatch(ctx, b)
+	for i, r := range rows {
+		var v int64
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		if err := checkAnswer(v, int64(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pipelineFutures fires every query before awaiting the first answer; on
+// one connection they travel as one pipeline, each with its own Sync.
+func (h *pgactorHandle) pipelineFutures(ctx context.Context, n int) error {
 	futs := make([]*futures.Future[*session.Rows], n)
 	for i := range futs {
 		futs[i] = h.q.Query(ctx, selectSQL, int64(i))

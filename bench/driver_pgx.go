@@ -84,6 +84,10 @@ func (h *pgxHandle) pipeline(ctx context.Context, n int) error {
 	return br.Close()
 }
 
+// pipelineFutures: pgx has no per-command futures; its batch is what a
+// pgx user writes for the same work.
+func (h *pgxHandle) pipelineFutures(ctx context.Context, n int) error { return h.pipeline(ctx, n) }
+
 func (h *pgxHandle) streamRows(ctx context.Context) (int64, int64, error) {
 	rows, err := h.q.Query(ctx, rowsSQL)
 	if err != nil {

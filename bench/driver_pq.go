@@ -60,6 +60,8 @@ func (h *pqHandle) selectIntSimple(ctx context.Context, n int64) (int64, error) 
 // answer before the next, and database/sql has no batch API.
 func (h *pqHandle) pipeline(context.Context, int) error { return errUnsupported }
 
+func (h *pqHandle) pipelineFutures(context.Context, int) error { return errUnsupported }
+
 func (h *pqHandle) streamRows(ctx context.Context) (int64, int64, error) {
 	rows, err := h.db.QueryContext(ctx, rowsSQL)
 	if err != nil {

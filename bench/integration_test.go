@@ -15,7 +15,8 @@ import (
 
 // unsupported are the cells a driver cannot express.
 var unsupported = map[string]bool{
-	"pipeline1000/pq": true, // database/sql has no pipeline or batch
+	"pipeline1000/pq":         true, // database/sql has no pipeline or batch
+	"pipeline1000_futures/pq": true,
 }
 
 // TestAllWorkloads runs every workload for every driver against the real
@@ -40,7 +41,7 @@ func TestAllWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 10 * 3 * (rounds + 1); len(results) != want {
+	if want := 11 * 3 * (rounds + 1); len(results) != want {
 		t.Fatalf("%d results, want %d", len(results), want)
 	}
 	for _, r := range results {
@@ -77,7 +78,7 @@ func TestAllWorkloads(t *testing.T) {
 				if r.Ops != 5_000 {
 					t.Errorf("copyin1m: %d rows", r.Ops)
 				}
-			case "pipeline1000", "insert_tx":
+			case "pipeline1000", "pipeline1000_futures", "insert_tx":
 				size := int64(50)
 				if r.Workload == "insert_tx" {
 					size = 300

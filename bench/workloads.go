@@ -73,6 +73,9 @@ var workloads = []*workload{
 	{name: "pipeline1000", unit: "queries", conns: 1, run: func(ctx context.Context, h handle, d time.Duration) (sample, error) {
 		return repeat(d, pipelineQueries, func() error { return h.pipeline(ctx, pipelineQueries) })
 	}},
+	{name: "pipeline1000_futures", unit: "queries", conns: 1, run: func(ctx context.Context, h handle, d time.Duration) (sample, error) {
+		return repeat(d, pipelineQueries, func() error { return h.pipelineFutures(ctx, pipelineQueries) })
+	}},
 	{name: "rows1m", unit: "rows", conns: 1, fixed: true, child: true, run: streamOnce},
 	{
 		name: "copyin1m", unit: "rows", conns: 1, fixed: true,
