@@ -135,3 +135,28 @@ func BenchmarkPipeline1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBatch1000 sends 1,000 queries as one Batch; ns/op is per query.
+func BenchmarkBatch1000(b *testing.B) {
+	s := connect(b, dsn(b, pgtest.Trust))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	rows := make([]*session.Row, 1000)
+	batch := &session.Batch{}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		rows[i] = batch.QueryRow("SELECT $1::int8", int64(i))
+		i++
+		if i == len(rows) {
+			s.SendBatch(ctx, batch)
+			for _, r := range rows {
+				var v int64
+				if err := r.Scan(&v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			batch, i = &session.Batch{}, 0
+		}
+	}
+}
