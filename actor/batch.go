@@ -28,20 +28,11 @@ func (l *loop) batch(c *Command) {
 			if it.Kind != CmdQuery || l.cache.get(it.SQL) != nil {
 				continue
 			}
-			st, evicted := l.cache.add(it.SQL)
-			if evicted != nil {
-				l.closeStatement(evicted)
-			}
-			b, err := l.client.AppendPrepare(l.wbuf, st.name, it.SQL)
+			st, err := l.prepareCached(it.SQL)
 			if err != nil {
-				l.cache.remove(st)
 				c.fail(err)
 				return
 			}
-			l.wbuf = b
-			e := l.newEntry()
-			e.op, e.stmt = opPrepare, st
-			l.push(e)
 			last = st
 		}
 	}

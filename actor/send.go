@@ -92,25 +92,31 @@ func (l *loop) query(c *Command) {
 		st.waiters = append(st.waiters, c)
 		return
 	}
-	st, evicted := l.cache.add(c.SQL)
-	if evicted != nil {
-		l.closeStatement(evicted)
+	st, err := l.prepareCached(c.SQL)
+	if err != nil {
+		c.fail(err)
+		return
 	}
 	st.waiters = append(st.waiters, c)
 	l.preparing = st
-	start := len(l.wbuf)
-	b, err := l.client.AppendPrepare(l.wbuf, st.name, c.SQL)
+}
+
+// prepareCached adds sql to the statement cache and sends its Prepare.
+func (l *loop) prepareCached(sql string) (*cachedStmt, error) {
+	st, evicted := l.cache.add(sql)
+	if evicted != nil {
+		l.closeStatement(evicted)
+	}
+	b, err := l.client.AppendPrepare(l.wbuf, st.name, sql)
 	if err != nil {
-		l.wbuf = b[:start]
 		l.cache.remove(st)
-		l.preparing = nil
-		c.fail(err)
-		return
+		return nil, err
 	}
 	l.wbuf = b
 	e := l.newEntry()
 	e.op, e.stmt = opPrepare, st
 	l.push(e)
+	return st, nil
 }
 
 // execute binds c's arguments to info and executes it.

@@ -172,6 +172,27 @@ func createMarked(t *testing.T, table string) func(ctx context.Context, sql stri
 	}
 }
 
+// stressIsolation runs 40 autocommit writer-readers of perWriter INSERTs
+// each beside txs goroutines of perTx transactions each on r, and checks
+// what they saw and left.
+func stressIsolation(t *testing.T, table string, admin func(context.Context, string) (int64, error), r runner, perWriter, txs, perTx int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var st isolationStats
+	var wg sync.WaitGroup
+	for g := range 40 {
+		wg.Go(func() { autocommitLoad(ctx, r, &st, table, fmt.Sprintf("w%d", g), perWriter) })
+	}
+	for g := range txs {
+		wg.Go(func() {
+			txLoad(ctx, func(ctx context.Context) (*session.Tx, error) { return r.Begin(ctx, session.TxOptions{}) },
+				&st, table, fmt.Sprintf("tx%d", g), perTx)
+		})
+	}
+	wg.Wait()
+	st.check(t, table, admin, 20_000)
+}
+
 // TestIsolationStressPool: autocommit writers and readers beside
 // transactions on a 4-connection pool. Every acknowledged INSERT is a row,
 // no read sees a transaction's marker or uncommitted row, and no
@@ -179,21 +200,7 @@ func createMarked(t *testing.T, table string) func(ctx context.Context, sql stri
 func TestIsolationStressPool(t *testing.T) {
 	admin := createMarked(t, "iso_pool")
 	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 4})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	var st isolationStats
-	var wg sync.WaitGroup
-	for g := range 40 {
-		wg.Go(func() { autocommitLoad(ctx, poolRunner{p}, &st, "iso_pool", fmt.Sprintf("w%d", g), 200) })
-	}
-	for g := range 10 {
-		wg.Go(func() {
-			txLoad(ctx, func(ctx context.Context) (*session.Tx, error) { return p.Begin(ctx, session.TxOptions{}) },
-				&st, "iso_pool", fmt.Sprintf("tx%d", g), 100)
-		})
-	}
-	wg.Wait()
-	st.check(t, "iso_pool", admin, 20_000)
+	stressIsolation(t, "iso_pool", admin, poolRunner{p}, 200, 10, 100)
 }
 
 // TestIsolationStressSession: the same on one Session, where other
@@ -201,21 +208,7 @@ func TestIsolationStressPool(t *testing.T) {
 func TestIsolationStressSession(t *testing.T) {
 	admin := createMarked(t, "iso_session")
 	s := connect(t, dsn(t, pgtest.Trust))
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	var st isolationStats
-	var wg sync.WaitGroup
-	for g := range 40 {
-		wg.Go(func() { autocommitLoad(ctx, sessionRunner{s}, &st, "iso_session", fmt.Sprintf("w%d", g), 220) })
-	}
-	for g := range 6 {
-		wg.Go(func() {
-			txLoad(ctx, func(ctx context.Context) (*session.Tx, error) { return s.Begin(ctx, session.TxOptions{}) },
-				&st, "iso_session", fmt.Sprintf("tx%d", g), 120)
-		})
-	}
-	wg.Wait()
-	st.check(t, "iso_session", admin, 20_000)
+	stressIsolation(t, "iso_session", admin, sessionRunner{s}, 220, 6, 120)
 }
 
 // TestIsolationStressAcquire: acquired connections set a session-level
@@ -457,15 +450,7 @@ func TestAbandonedAwait(t *testing.T) {
 // no errors either; on one Session, a command that was on the wire with
 // others behind it when the pooler showed may fail, retryably.
 func TestPgBouncerDefaults(t *testing.T) {
-	cluster.RequireLocal(t, "a pgbouncer in front of the harness's server")
-	b, err := cluster.StartPgBouncer("transaction", 4)
-	if errors.Is(err, pgtest.ErrNoPgBouncer) {
-		t.Skip("pgbouncer is not installed (.ci/run installs it)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := startPgBouncer(t, 4)
 	for _, kind := range []string{"pool", "session"} {
 		t.Run(kind, func(t *testing.T) {
 			var r runner

@@ -11,21 +11,29 @@ import (
 	"github.com/pgactor/pgactor/session"
 )
 
-// TestThroughPgBouncerTransactionMode: with statement_cache_mode=unnamed
-// every statement goes out in one flight before its Sync, so PgBouncer in
-// transaction mode may hand each to any server connection, and every caller
-// still gets its own, correct rows (DESIGN: split Parse/Bind returned wrong
-// rows through PgBouncer).
-func TestThroughPgBouncerTransactionMode(t *testing.T) {
+// startPgBouncer starts a PgBouncer in transaction mode with poolSize
+// server connections in front of the harness's server, for the test.
+func startPgBouncer(t *testing.T, poolSize int) *pgtest.PgBouncer {
+	t.Helper()
 	cluster.RequireLocal(t, "a pgbouncer in front of the harness's server")
-	b, err := cluster.StartPgBouncer("transaction", 2)
+	b, err := cluster.StartPgBouncer("transaction", poolSize)
 	if errors.Is(err, pgtest.ErrNoPgBouncer) {
 		t.Skip("pgbouncer is not installed (.ci/run installs it)")
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// TestThroughPgBouncerTransactionMode: with statement_cache_mode=unnamed
+// every statement goes out in one flight before its Sync, so PgBouncer in
+// transaction mode may hand each to any server connection, and every caller
+// still gets its own, correct rows (DESIGN: split Parse/Bind returned wrong
+// rows through PgBouncer).
+func TestThroughPgBouncerTransactionMode(t *testing.T) {
+	b := startPgBouncer(t, 2)
 	p := newPool(t, b.DSN(cluster.Database)+"&statement_cache_mode=unnamed", &session.PoolOptions{MaxConns: 4, MinConns: 4})
 	ctx := context.Background()
 	var wg sync.WaitGroup

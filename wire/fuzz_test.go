@@ -135,22 +135,26 @@ func FuzzClient(f *testing.F) {
 	f.Add(fakepg.Concat(fakepg.BindComplete(), fakepg.TextRow("a"), fakepg.PortalSuspended(), fakepg.SelectComplete(1), fakepg.ReadyForQuery('I')), uint8(5), uint8(2))
 	f.Add(fakepg.Concat(fakepg.Notice("NOTICE", "0", "n"), fakepg.Error("ERROR", "1", "e"), fakepg.ReadyForQuery('E')), uint8(0), uint8(0))
 	f.Add(fakepg.Concat(fakepg.AuthSASL("SCRAM-SHA-256"), fakepg.AuthSASLContinue("r=abc,s=c2FsdA==,i=4096")), uint8(2), uint8(3))
+	f.Add(fakepg.Concat(fakepg.BindComplete(), fakepg.TextRow("a"), fakepg.SelectComplete(1), fakepg.ParseComplete(), fakepg.BindComplete(),
+		fakepg.RowDescription(col), fakepg.TextRow("b"), fakepg.SelectComplete(1), fakepg.ReadyForQuery('I')), uint8(4), uint8(4))
 	f.Fuzz(func(t *testing.T, stream []byte, split uint8, mode uint8) {
 		cfg := wire.Config{User: "u", Password: "p", MaxMessageSize: 1 << 16}
 		var c *wire.Client
-		if mode%4 == 3 {
+		if mode%5 == 3 {
 			c = wire.NewClient(cfg) // fuzz the authentication exchange
 			c.Startup()
 		} else {
 			c = started(t, cfg)
 			info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}
-			switch mode % 4 {
+			switch mode % 5 {
 			case 0:
 				c.SimpleQuery("SELECT 1")
 			case 1:
 				c.Prepare("", "SELECT 1")
 			case 2:
 				c.BindExecute(info, nil, 1)
+			case 4:
+				c.AppendBatch(nil, []wire.BatchItem{{Info: info}, {SQL: "SELECT 3"}})
 			}
 			c.SimpleQuery("SELECT 2")
 		}
