@@ -678,3 +678,88 @@ func TestPoolRawBeginIsRolledBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTxCommitRacesItsCommands: goroutines fire commands into a
+// transaction while another commits it. Whatever was acknowledged is
+// committed; whatever came after the COMMIT is refused unsent; nothing runs
+// outside the transaction.
+func TestTxCommitRacesItsCommands(t *testing.T) {
+	for _, kind := range []string{"session", "pool"} {
+		t.Run(kind, func(t *testing.T) {
+			table := "race_commit_" + kind
+			admin := createMarked(t, table)
+			ctx := context.Background()
+			var r runner
+			if kind == "session" {
+				r = sessionRunner{connect(t, dsn(t, pgtest.Trust))}
+			} else {
+				r = poolRunner{newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})}
+			}
+			tx, err := r.Begin(ctx, session.TxOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acked, refused atomic.Int64
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for g := range 8 {
+				wg.Go(func() {
+					<-start
+					for i := range 100 {
+						_, err := tx.Exec(ctx, "INSERT INTO "+table+" (who, n) VALUES ($1, $2)", fmt.Sprintf("w%d", g), i).Await(ctx)
+						switch {
+						case err == nil:
+							acked.Add(1)
+						case errors.Is(err, session.ErrTxClosed):
+							refused.Add(1)
+						default:
+							t.Errorf("insert: %v", err)
+						}
+					}
+				})
+			}
+			close(start)
+			time.Sleep(5 * time.Millisecond)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			n, err := admin(ctx, "SELECT count(*) FROM "+table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d acknowledged, %d refused, %d rows", acked.Load(), refused.Load(), n)
+			if n != acked.Load() || acked.Load()+refused.Load() != 800 {
+				t.Fatalf("%d acknowledged, %d refused, %d rows", acked.Load(), refused.Load(), n)
+			}
+			// The connection serves others afterwards.
+			if _, err := r.Exec(ctx, "INSERT INTO "+table+" (who, n) VALUES ('after', 0)").Await(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestSessionCloseWithTransactionOpen: Close does not wait for a
+// transaction its holder never ends; commands waiting for it fail as
+// unsent.
+func TestSessionCloseWithTransactionOpen(t *testing.T) {
+	ctx := context.Background()
+	s, err := session.Connect(ctx, dsn(t, pgtest.Trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Begin(ctx, session.TxOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waiting := s.Exec(ctx, "SELECT 1")
+	time.Sleep(20 * time.Millisecond)
+	closeCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.Close(closeCtx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if _, err := waiting.Await(ctx); !errors.Is(err, session.ErrClosed) || !session.SafeToRetry(err) {
+		t.Fatalf("the waiting command: %v", err)
+	}
+}
