@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -35,13 +36,20 @@ var (
 	// committed. It is never retried.
 	ErrCommitOutcomeUnknown = errors.New("pgactor: connection lost during COMMIT; outcome unknown")
 	// ErrNoRows is returned by Row.Scan and CollectOne when there is no row.
-	ErrNoRows = errors.New("pgactor: no rows in result set")
+	// errors.Is(err, sql.ErrNoRows) holds for it too, as code written for
+	// database/sql or pgx expects.
+	ErrNoRows error = noRowsError{}
 	// ErrTooManyRows is returned by CollectExactlyOne when there is more
 	// than one row.
 	ErrTooManyRows = errors.New("pgactor: more than one row in result set")
 	// ErrPoolClosed is returned by a closed pool.
 	ErrPoolClosed = fmt.Errorf("pgactor: pool closed: %w", actor.ErrClosed)
 )
+
+type noRowsError struct{}
+
+func (noRowsError) Error() string { return "pgactor: no rows in result set" }
+func (noRowsError) Unwrap() error { return sql.ErrNoRows }
 
 // SafeToRetry reports whether err means the command never reached the
 // server, so running it again cannot run it twice.

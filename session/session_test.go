@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -158,6 +159,21 @@ func TestNamedParameters(t *testing.T) {
 	}
 	if err := s.QueryRow(ctx, "SELECT :missing", session.Named{}).Scan(&a); err == nil {
 		t.Fatal("missing name accepted")
+	}
+	// A key the statement never uses is a mistake, not a silent no-op.
+	if _, err := s.Exec(ctx, "SELECT :title::text", session.Named{"title": "x", "titel": "y"}).Await(ctx); err == nil {
+		t.Fatal("an unused key was accepted")
+	}
+	// pgx-style @name, beside PostgreSQL's @ operator.
+	var abs int64
+	err = s.QueryRow(ctx, "SELECT g, @ (0 - g) FROM generate_series(1, 5) g WHERE g = @id", session.Named{"id": int64(3)}).Scan(&b, &abs)
+	if err != nil || b != 3 || abs != 3 {
+		t.Fatalf("@id: %d %d %v", b, abs, err)
+	}
+	// Code written for database/sql or pgx checks for sql.ErrNoRows.
+	err = s.QueryRow(ctx, "SELECT 1 WHERE false").Scan(&b)
+	if !errors.Is(err, session.ErrNoRows) || !errors.Is(err, sql.ErrNoRows) {
+		t.Fatalf("no rows: %v", err)
 	}
 }
 

@@ -98,12 +98,14 @@ func FuzzRewriteNamed(f *testing.F) {
 		"SELECT :a:b:c:::d",
 		"SELECT $a$ :a",
 		"U&'\\0041' :a",
+		"SELECT @a, a <@b, x@c, @ -1, @@d",
 	} {
 		f.Add(s, false)
 	}
 	args := map[string]any{"a": 1, "b": 2, "c": 3, "d": 4, "id": 5}
 	f.Fuzz(func(t *testing.T, sql string, backslash bool) {
-		nr := codec.NamedRewriter{BackslashQuotes: backslash}
+		// Half the inputs also take pgx-style @name.
+		nr := codec.NamedRewriter{BackslashQuotes: backslash, AtNames: len(sql)%2 == 0}
 		out, vals, err := nr.Rewrite(sql, args)
 		if err != nil {
 			return

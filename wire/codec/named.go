@@ -18,6 +18,13 @@ type NamedRewriter struct {
 	// BackslashQuotes treats backslash as an escape in plain '...' literals
 	// too, as the server does with standard_conforming_strings=off.
 	BackslashQuotes bool
+	// AtNames also takes pgx-style @name as a placeholder when args has a
+	// value for name. Otherwise @ stays PostgreSQL's operator, and it always
+	// does after another operator character (<@, @@) or an identifier.
+	AtNames bool
+	// Strict makes a key of a map argument that the statement never uses
+	// an error, instead of a value silently ignored.
+	Strict bool
 }
 
 // RewriteNamed rewrites :name placeholders to $1..$n. args is a map with
@@ -40,6 +47,20 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 	index := map[string]int{}
 	positional := false
 	last := 0 // sql[last:i] is still to be copied
+	// placeholder replaces sql[i:j], naming name, with its $n.
+	placeholder := func(i, j int, name string) {
+		n, ok := index[name]
+		if !ok {
+			names = append(names, name)
+			n = len(names)
+			index[name] = n
+		}
+		out.WriteString(sql[last:i])
+		out.WriteByte('$')
+		out.WriteString(strconv.Itoa(n))
+		last = j
+	}
+	var lookup func(string) (any, bool)
 	for i := 0; i < len(sql); {
 		c := sql[i]
 		switch {
@@ -77,23 +98,36 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 				i++
 				continue
 			}
-			j := i + 1
-			for j < len(sql) && isIdentChar(sql[j]) {
-				j++
+			j := identEnd(sql, i+1)
+			placeholder(i, j, sql[i+1:j])
+			i = j
+		case c == '@' && nr.AtNames:
+			if i+1 >= len(sql) || !isIdentStart(sql[i+1]) || i > 0 && (isIdentChar(sql[i-1]) || sql[i-1] == '<' || sql[i-1] == '@') {
+				i++
+				continue
 			}
-			name := sql[i+1 : j]
-			n, ok := index[name]
-			if !ok {
-				names = append(names, name)
-				n = len(names)
-				index[name] = n
+			if lookup == nil {
+				var err error
+				if lookup, err = namedLookup(args); err != nil {
+					return "", nil, err
+				}
 			}
-			out.WriteString(sql[last:i])
-			out.WriteByte('$')
-			out.WriteString(strconv.Itoa(n))
-			i, last = j, j
+			j := identEnd(sql, i+1)
+			if _, ok := lookup(sql[i+1 : j]); !ok {
+				i = j // the operator @ before an identifier: abs(column)
+				continue
+			}
+			placeholder(i, j, sql[i+1:j])
+			i = j
 		default:
 			i++
+		}
+	}
+	if m, ok := args.(map[string]any); ok && nr.Strict {
+		for k := range m {
+			if _, used := index[k]; !used {
+				return "", nil, fmt.Errorf("codec: named parameter %q is not used by the statement", k)
+			}
 		}
 	}
 	if len(names) == 0 {
@@ -108,6 +142,14 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 		return "", nil, err
 	}
 	return out.String(), vals, nil
+}
+
+// identEnd returns the end of the identifier starting at i.
+func identEnd(sql string, i int) int {
+	for i < len(sql) && isIdentChar(sql[i]) {
+		i++
+	}
+	return i
 }
 
 func isIdentStart(c byte) bool {
