@@ -131,16 +131,16 @@ func (x *common) options(c *conn) codec.Options {
 	return o
 }
 
-// prepareArgs rewrites :name (and pgx-style @name) parameters when args is
-// a single Named value or Struct. A Named key the statement never uses is
-// an error: a typo must not run a statement with a parameter left out.
+// prepareArgs rewrites :name parameters when args is a single Named value
+// or Struct. A Named key the statement never uses is an error (a typo, or
+// pgx's @name, must not run a statement with a parameter left out).
 func prepareArgs(sql string, args []any) (string, []any, error) {
 	if len(args) == 1 {
 		switch a := args[0].(type) {
 		case Named:
-			return codec.NamedRewriter{AtNames: true, Strict: true}.Rewrite(sql, map[string]any(a))
+			return codec.NamedRewriter{Strict: true}.Rewrite(sql, map[string]any(a))
 		case structArgs:
-			return codec.NamedRewriter{AtNames: true}.Rewrite(sql, a.v)
+			return codec.RewriteNamed(sql, a.v)
 		}
 	}
 	return sql, args, nil

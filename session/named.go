@@ -5,9 +5,9 @@ package session
 //
 //	s.Query(ctx, "SELECT * FROM books WHERE title = :title", session.Named{"title": t})
 //
-// pgx-style @name works too, for a name the map has (otherwise @ is
-// PostgreSQL's absolute-value operator). A key the statement never uses is
-// an error. Casts (::int), quoted strings and identifiers, dollar-quoted
+// A key the statement never uses is an error; pgx's @name, which is
+// PostgreSQL's absolute-value operator here, gets one that says to write
+// :name. Casts (::int), quoted strings and identifiers, dollar-quoted
 // bodies, comments and existing $n are left alone.
 type Named map[string]any
 

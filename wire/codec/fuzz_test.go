@@ -104,8 +104,9 @@ func FuzzRewriteNamed(f *testing.F) {
 	}
 	args := map[string]any{"a": 1, "b": 2, "c": 3, "d": 4, "id": 5}
 	f.Fuzz(func(t *testing.T, sql string, backslash bool) {
-		// Half the inputs also take pgx-style @name.
-		nr := codec.NamedRewriter{BackslashQuotes: backslash, AtNames: len(sql)%2 == 0}
+		// Strict must not panic on anything either.
+		codec.NamedRewriter{BackslashQuotes: backslash, Strict: true}.Rewrite(sql, args)
+		nr := codec.NamedRewriter{BackslashQuotes: backslash}
 		out, vals, err := nr.Rewrite(sql, args)
 		if err != nil {
 			return

@@ -18,12 +18,10 @@ type NamedRewriter struct {
 	// BackslashQuotes treats backslash as an escape in plain '...' literals
 	// too, as the server does with standard_conforming_strings=off.
 	BackslashQuotes bool
-	// AtNames also takes pgx-style @name as a placeholder when args has a
-	// value for name. Otherwise @ stays PostgreSQL's operator, and it always
-	// does after another operator character (<@, @@) or an identifier.
-	AtNames bool
 	// Strict makes a key of a map argument that the statement never uses
-	// an error, instead of a value silently ignored.
+	// an error, instead of a value silently ignored. When the statement
+	// has @key (pgx's spelling, PostgreSQL's absolute-value operator here),
+	// the error says to write :key.
 	Strict bool
 }
 
@@ -60,7 +58,7 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 		out.WriteString(strconv.Itoa(n))
 		last = j
 	}
-	var lookup func(string) (any, bool)
+	var atNames map[string]bool // @name seen outside literals and comments
 	for i := 0; i < len(sql); {
 		c := sql[i]
 		switch {
@@ -101,23 +99,16 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 			j := identEnd(sql, i+1)
 			placeholder(i, j, sql[i+1:j])
 			i = j
-		case c == '@' && nr.AtNames:
+		case c == '@' && nr.Strict:
 			if i+1 >= len(sql) || !isIdentStart(sql[i+1]) || i > 0 && (isIdentChar(sql[i-1]) || sql[i-1] == '<' || sql[i-1] == '@') {
 				i++
 				continue
 			}
-			if lookup == nil {
-				var err error
-				if lookup, err = namedLookup(args); err != nil {
-					return "", nil, err
-				}
-			}
 			j := identEnd(sql, i+1)
-			if _, ok := lookup(sql[i+1 : j]); !ok {
-				i = j // the operator @ before an identifier: abs(column)
-				continue
+			if atNames == nil {
+				atNames = map[string]bool{}
 			}
-			placeholder(i, j, sql[i+1:j])
+			atNames[sql[i+1:j]] = true
 			i = j
 		default:
 			i++
@@ -126,6 +117,9 @@ func (nr NamedRewriter) Rewrite(sql string, args any) (string, []any, error) {
 	if m, ok := args.(map[string]any); ok && nr.Strict {
 		for k := range m {
 			if _, used := index[k]; !used {
+				if atNames[k] {
+					return "", nil, fmt.Errorf("codec: named parameter %q is not used by the statement: @%s there is PostgreSQL's @ operator; write :%s", k, k, k)
+				}
 				return "", nil, fmt.Errorf("codec: named parameter %q is not used by the statement", k)
 			}
 		}

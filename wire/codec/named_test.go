@@ -105,34 +105,6 @@ func TestRewriteNamedArgs(t *testing.T) {
 	}
 }
 
-func TestRewriteAtNames(t *testing.T) {
-	nr := codec.NamedRewriter{AtNames: true}
-	args := map[string]any{"id": 1, "tags": []string{"a"}}
-	tests := []struct {
-		sql, want string
-		args      []any
-	}{
-		{"SELECT * FROM t WHERE id = @id", "SELECT * FROM t WHERE id = $1", []any{1}},
-		{"SELECT @id, :id, @id", "SELECT $1, $1, $1", []any{1}},
-		{"SELECT * FROM t WHERE id=@id", "SELECT * FROM t WHERE id=$1", []any{1}},
-		{"SELECT @x FROM t", "SELECT @x FROM t", nil},                     // abs(x): no value named x
-		{"SELECT a <@tags, @id", "SELECT a <@tags, $1", []any{1}},         // <@ is an operator
-		{"SELECT a @@ b, x@id, @id", "SELECT a @@ b, x@id, $1", []any{1}}, // @@ and after an identifier
-		{"SELECT '@id', \"@id\", @id -- @id", "SELECT '@id', \"@id\", $1 -- @id", []any{1}},
-		{"SELECT @ -5", "SELECT @ -5", nil},
-	}
-	for _, tc := range tests {
-		got, gotArgs, err := nr.Rewrite(tc.sql, args)
-		if err != nil || got != tc.want || !reflect.DeepEqual(gotArgs, tc.args) {
-			t.Errorf("%q = %q %v %v, want %q %v", tc.sql, got, gotArgs, err, tc.want, tc.args)
-		}
-	}
-	// Without AtNames, @ is always the operator.
-	if got, _, _ := codec.RewriteNamed("SELECT @id", args); got != "SELECT @id" {
-		t.Errorf("without AtNames: %q", got)
-	}
-}
-
 func TestRewriteStrict(t *testing.T) {
 	nr := codec.NamedRewriter{Strict: true}
 	if _, _, err := nr.Rewrite("SELECT :id", map[string]any{"id": 1, "idd": 2}); err == nil || !strings.Contains(err.Error(), `"idd"`) {
@@ -143,5 +115,18 @@ func TestRewriteStrict(t *testing.T) {
 	}
 	if _, vals, err := nr.Rewrite("SELECT :id", map[string]any{"id": 1}); err != nil || !reflect.DeepEqual(vals, []any{1}) {
 		t.Errorf("%v %v", vals, err)
+	}
+	// pgx's @id is PostgreSQL's @ operator here: the error says :id.
+	if _, _, err := nr.Rewrite("SELECT * FROM t WHERE id = @id", map[string]any{"id": 1}); err == nil || !strings.Contains(err.Error(), "write :id") {
+		t.Errorf("@id: %v", err)
+	}
+	// @ on a column, <@ and @@ are operators and stay so.
+	for sql, want := range map[string]string{
+		"SELECT @x, :id FROM t":     "SELECT @x, $1 FROM t",
+		"SELECT a <@b, b @@ c, :id": "SELECT a <@b, b @@ c, $1",
+	} {
+		if got, _, err := nr.Rewrite(sql, map[string]any{"id": 1}); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", sql, got, err, want)
+		}
 	}
 }
