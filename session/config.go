@@ -163,6 +163,10 @@ type Config struct {
 	// PoolHealthCheckPeriod (key pool_health_check_period, default 1m); 0
 	// disables the periodic check.
 	PoolHealthCheckPeriod time.Duration
+	// PoolMaxConnLifetimeJitter (key pool_max_conn_lifetime_jitter, default
+	// 0) adds up to that much, at random, to each connection's lifetime, so
+	// that connections opened together are not all retired together.
+	PoolMaxConnLifetimeJitter time.Duration
 
 	// Warnings records what was ignored on the way, such as a .pgpass file
 	// readable by others or a libpq key pgactor does not implement.
@@ -285,6 +289,9 @@ func (c *Config) String() string {
 	add("pool_max_conn_lifetime", c.PoolMaxConnLifetime.String())
 	add("pool_max_conn_idle_time", c.PoolMaxConnIdleTime.String())
 	add("pool_health_check_period", c.PoolHealthCheckPeriod.String())
+	if c.PoolMaxConnLifetimeJitter > 0 {
+		add("pool_max_conn_lifetime_jitter", c.PoolMaxConnLifetimeJitter.String())
+	}
 	keys := make([]string, 0, len(c.RuntimeParams))
 	for k := range c.RuntimeParams {
 		keys = append(keys, k)

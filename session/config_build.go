@@ -326,9 +326,55 @@ func (b *builder) buildSession() error {
 	return err
 }
 
+// either returns key when it is set, else alias (pgx's name for it).
+func (b *builder) either(key, alias string) string {
+	if _, ok := b.settings[key]; !ok {
+		if _, ok := b.settings[alias]; ok {
+			return alias
+		}
+	}
+	return key
+}
+
+// pgxExecModes maps pgx's default_query_exec_mode to statement_cache_mode:
+// every mode but cache_statement runs on the unnamed statement.
+var pgxExecModes = map[string]string{
+	"cache_statement": StatementCacheModePrepare,
+	"cache_describe":  StatementCacheModeUnnamed,
+	"describe_exec":   StatementCacheModeUnnamed,
+	"exec":            StatementCacheModeUnnamed,
+}
+
+// buildPgxKeys takes pgx's connection-string keys where pgactor has the
+// same setting and refuses the rest by name; none reaches the server.
+func (b *builder) buildPgxKeys() error {
+	if v := strings.TrimSpace(b.get("default_query_exec_mode")); v != "" {
+		mode, ok := pgxExecModes[v]
+		if !ok {
+			return b.fail("default_query_exec_mode", b.show(v)+" has no pgactor equivalent (pgactor sends arguments as parameters, never in the SQL text; statement_cache_mode is prepare or unnamed)")
+		}
+		if _, set := b.settings["statement_cache_mode"]; !set {
+			b.settings["statement_cache_mode"] = setting{value: mode}
+		}
+	}
+	if _, ok := b.settings["description_cache_capacity"]; ok {
+		return b.fail("description_cache_capacity", "pgactor keeps no description cache apart from its statement cache (statement_cache_size)")
+	}
+	if v := strings.TrimSpace(b.get("pool_min_idle_conns")); v != "" && v != "0" {
+		return b.fail("pool_min_idle_conns", "pgactor's pool keeps pool_min_conns connections, busy or idle; it has no idle minimum")
+	}
+	if _, ok := b.settings["min_read_buffer_size"]; ok {
+		return b.fail("min_read_buffer_size", "pgactor reads into 64 KiB slabs and has no such setting")
+	}
+	return nil
+}
+
 func (b *builder) buildOwn() (err error) {
 	c := b.cfg
-	if c.StatementCacheSize, err = b.intValue("statement_cache_size", DefaultStatementCacheSize, 0, maxStatementCacheSize); err != nil {
+	if err := b.buildPgxKeys(); err != nil {
+		return err
+	}
+	if c.StatementCacheSize, err = b.intValue(b.either("statement_cache_size", "statement_cache_capacity"), DefaultStatementCacheSize, 0, maxStatementCacheSize); err != nil {
 		return err
 	}
 	if c.StatementCacheMode, err = b.oneOf("statement_cache_mode", StatementCacheModePrepare,
@@ -351,6 +397,9 @@ func (b *builder) buildOwn() (err error) {
 		return err
 	}
 	if c.PoolMaxConnIdleTime, err = b.durationValue("pool_max_conn_idle_time", DefaultPoolMaxConnIdleTime); err != nil {
+		return err
+	}
+	if c.PoolMaxConnLifetimeJitter, err = b.durationValue("pool_max_conn_lifetime_jitter", 0); err != nil {
 		return err
 	}
 	c.PoolHealthCheckPeriod, err = b.durationValue("pool_health_check_period", DefaultPoolHealthCheckPeriod)

@@ -483,7 +483,10 @@ var keyOrder = []string{
 	"channel_binding", "require_auth", "target_session_attrs", "load_balance_hosts",
 	"statement_cache_size", "statement_cache_mode", "max_in_flight",
 	"pool_max_conns", "pool_min_conns", "pool_max_conn_lifetime",
-	"pool_max_conn_idle_time", "pool_health_check_period",
+	"pool_max_conn_idle_time", "pool_health_check_period", "pool_max_conn_lifetime_jitter",
+	// pgx's keys; see buildPgxKeys.
+	"statement_cache_capacity", "description_cache_capacity", "default_query_exec_mode",
+	"pool_min_idle_conns", "min_read_buffer_size",
 	// libpq keys pgactor does not implement; see unsupportedKey.
 	"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
 	"tcp_user_timeout", "sslcompression", "krbsrvname", "gsslib", "gssdelegation",

@@ -393,6 +393,17 @@ func TestParseConfigKeys(t *testing.T) {
 			c.PoolMaxConnLifetime, c.PoolMaxConnIdleTime, c.PoolHealthCheckPeriod = 2*time.Hour, 90*time.Second, 0
 		}},
 		parseCase{"passfile", "passfile=/nonexistent/pgpass", deps(), func(c *session.Config) { c.PassFile = "/nonexistent/pgpass" }},
+		// pgx's keys, where pgactor has the same setting; none is a
+		// run-time parameter.
+		parseCase{"pgx statement_cache_capacity", "statement_cache_capacity=64", deps(), func(c *session.Config) { c.StatementCacheSize = 64 }},
+		parseCase{"pgx exec mode cache_statement", "default_query_exec_mode=cache_statement", deps(), func(c *session.Config) {}},
+		parseCase{"pgx exec mode exec", "default_query_exec_mode=exec", deps(), func(c *session.Config) { c.StatementCacheMode = "unnamed" }},
+		parseCase{"pgx exec mode cache_describe", "default_query_exec_mode=cache_describe", deps(), func(c *session.Config) { c.StatementCacheMode = "unnamed" }},
+		parseCase{"pgx exec mode describe_exec", "default_query_exec_mode=describe_exec", deps(), func(c *session.Config) { c.StatementCacheMode = "unnamed" }},
+		parseCase{"own mode wins over pgx's", "default_query_exec_mode=exec statement_cache_mode=prepare", deps(), func(c *session.Config) {}},
+		parseCase{"pgx pool keys", "pool_max_conn_lifetime_jitter=30s pool_min_idle_conns=0", deps(), func(c *session.Config) {
+			c.PoolMaxConnLifetimeJitter = 30 * time.Second
+		}},
 	)
 	runParseCases(t, cases)
 }
@@ -524,6 +535,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"password=hunter2 channel_binding=bogus", nil, "channel_binding", "not one of"},
 		{"password=hunter2 channel_binding=require sslmode=disable", nil, "channel_binding", "needs TLS"},
 		{"password=hunter2 require_auth=kerberos", nil, "require_auth", "unknown authentication method"},
+		{"password=hunter2 default_query_exec_mode=simple_protocol", nil, "default_query_exec_mode", "no pgactor equivalent"},
+		{"password=hunter2 description_cache_capacity=512", nil, "description_cache_capacity", "no description cache"},
+		{"password=hunter2 pool_min_idle_conns=2", nil, "pool_min_idle_conns", "no idle minimum"},
+		{"password=hunter2 min_read_buffer_size=8192", nil, "min_read_buffer_size", "no such setting"},
 		{"password=hunter2 require_auth=md5,!password", nil, "require_auth", "cannot be mixed"},
 		{"password=hunter2 require_auth=md5,md5", nil, "require_auth", "more than once"},
 		{"password=hunter2 require_auth=md5,", nil, "require_auth", "unknown authentication method"},

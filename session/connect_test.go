@@ -198,3 +198,16 @@ func TestMalformedDSN(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// TestPgxConnectionString: a connection string written for pgx connects,
+// and none of pgx's keys reaches the server as a run-time parameter.
+func TestPgxConnectionString(t *testing.T) {
+	d := dsn(t, pgtest.Trust, "default_query_exec_mode", "exec", "statement_cache_capacity", "100",
+		"pool_max_conn_lifetime_jitter", "1s", "pool_min_idle_conns", "0", "pool_max_conns", "2")
+	p := newPool(t, d, nil)
+	ctx := context.Background()
+	var v int64
+	if err := p.QueryRow(ctx, "SELECT $1::int8", int64(5)).Scan(&v); err != nil || v != 5 {
+		t.Fatalf("%d %v", v, err)
+	}
+}

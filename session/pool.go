@@ -110,6 +110,9 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 	if o.MaxConnLifetime == 0 {
 		o.MaxConnLifetime = cfg.PoolMaxConnLifetime
 	}
+	if o.MaxConnLifetimeJitter == 0 {
+		o.MaxConnLifetimeJitter = cfg.PoolMaxConnLifetimeJitter
+	}
 	if o.MaxConnIdleTime == 0 {
 		o.MaxConnIdleTime = cfg.PoolMaxConnIdleTime
 	}
