@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 	"strings"
 	"sync"
@@ -71,13 +72,20 @@ func RowTo[T any](r *Rows) (T, error) {
 // exported fields by their `db` tag or, without one, by name (case
 // insensitive, underscores ignored). A column without a field, or a field
 // without a column, is an error; tag a field `db:"-"` to skip it.
-func RowToStructByName[T any](r *Rows) (T, error) {
+func RowToStructByName[T any](r *Rows) (T, error) { return rowToStruct[T](r, false) }
+
+// RowToStructByNameLax is RowToStructByName where a field without a column
+// is allowed (it keeps its zero value); a column without a field is still
+// an error.
+func RowToStructByNameLax[T any](r *Rows) (T, error) { return rowToStruct[T](r, true) }
+
+func rowToStruct[T any](r *Rows, lax bool) (T, error) {
 	var v T
 	rv := reflect.ValueOf(&v).Elem()
 	if rv.Kind() != reflect.Struct {
 		return v, fmt.Errorf("pgactor: RowToStructByName needs a struct, got %T", v)
 	}
-	plan, err := namePlan(rv.Type(), r.Columns())
+	plan, err := namePlan(rv.Type(), r.Columns(), lax)
 	if err != nil {
 		return v, err
 	}
@@ -86,6 +94,48 @@ func RowToStructByName[T any](r *Rows) (T, error) {
 		dest[i] = rv.FieldByIndex(idx).Addr().Interface()
 	}
 	return v, r.Scan(dest...)
+}
+
+// RowToMap returns the row as a map from column name to its natural Go
+// value (as Values gives it). A name that appears twice keeps the last
+// column's value.
+func RowToMap(r *Rows) (map[string]any, error) {
+	vals, err := r.Values()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]any, len(vals))
+	for i, f := range r.Columns() {
+		m[f.Name] = vals[i]
+	}
+	return m, nil
+}
+
+// CollectSeq iterates over the rows turned into T by fn:
+//
+//	for user, err := range session.CollectSeq(rows, session.RowToStructByName[User]) { ... }
+//
+// It closes rows when the loop ends or breaks; a failure ends it with one
+// (zero T, error) pair.
+func CollectSeq[T any](rows *Rows, fn RowToFunc[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		defer rows.Close()
+		for rows.Next() {
+			v, err := fn(rows)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
 }
 
 // RowToStructByPos scans a row into a struct's exported fields in order.
@@ -112,6 +162,7 @@ func RowToStructByPos[T any](r *Rows) (T, error) {
 type planKey struct {
 	t    reflect.Type
 	cols string
+	lax  bool
 }
 
 var plans sync.Map // planKey → [][]int
@@ -122,13 +173,13 @@ func normalize(s string) string {
 
 // namePlan maps each column to a field index path, cached per struct type
 // and column list.
-func namePlan(t reflect.Type, cols []wire.FieldDescription) ([][]int, error) {
+func namePlan(t reflect.Type, cols []wire.FieldDescription, lax bool) ([][]int, error) {
 	var names strings.Builder
 	for _, c := range cols {
 		names.WriteString(c.Name)
 		names.WriteByte(0)
 	}
-	key := planKey{t, names.String()}
+	key := planKey{t, names.String(), lax}
 	if p, ok := plans.Load(key); ok {
 		return p.([][]int), nil
 	}
@@ -167,7 +218,7 @@ func namePlan(t reflect.Type, cols []wire.FieldDescription) ([][]int, error) {
 		}
 		used++
 	}
-	if used != len(tagged)+len(fields) {
+	if !lax && used != len(tagged)+len(fields) {
 		return nil, errors.New("pgactor: struct " + t.String() + " has fields the result has no columns for")
 	}
 	plans.Store(key, plan)

@@ -379,3 +379,65 @@ func TestIgnoreUnknownTypesOption(t *testing.T) {
 		}
 	}
 }
+
+func TestCollectLaxMapAndSeq(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	type user struct {
+		ID    int64
+		Name  string `db:"name"`
+		Email string // no column: allowed only by the lax variant
+	}
+	const q = "SELECT g AS id, 'u' || g AS name FROM generate_series(1, 3) g"
+	rows, err := s.Query(ctx, q).Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := session.CollectRows(rows, session.RowToStructByName[user]); err == nil {
+		t.Fatal("a field without a column was accepted by RowToStructByName")
+	}
+	rows, _ = s.Query(ctx, q).Await(ctx)
+	us, err := session.CollectRows(rows, session.RowToStructByNameLax[user])
+	if err != nil || len(us) != 3 || us[2] != (user{ID: 3, Name: "u3"}) {
+		t.Fatalf("lax: %+v %v", us, err)
+	}
+	rows, _ = s.Query(ctx, "SELECT 1 AS extra, 2 AS id").Await(ctx)
+	if _, err := session.CollectRows(rows, session.RowToStructByNameLax[user]); err == nil {
+		t.Fatal("a column without a field was accepted by the lax variant")
+	}
+	rows, _ = s.Query(ctx, q).Await(ctx)
+	maps, err := session.CollectRows(rows, session.RowToMap)
+	if err != nil || len(maps) != 3 || maps[0]["id"] != int32(1) || maps[0]["name"] != "u1" {
+		t.Fatalf("maps: %v %v", maps, err)
+	}
+	rows, _ = s.Query(ctx, q).Await(ctx)
+	var ids []int64
+	for u, err := range session.CollectSeq(rows, session.RowToStructByNameLax[user]) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+		if u.ID == 2 {
+			break // breaking closes the rows
+		}
+	}
+	if len(ids) != 2 {
+		t.Fatalf("ids %v", ids)
+	}
+	var one int
+	if err := s.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		t.Fatalf("after a break: %v", err)
+	}
+	// The error comes after the first batch of rows was handed over.
+	rows, err = s.Query(ctx, "SELECT 1/(g - 600) FROM generate_series(1, 1000) g").Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed error
+	for _, err := range session.CollectSeq(rows, session.RowTo[int32]) {
+		failed = err
+	}
+	if failed == nil {
+		t.Fatal("the error that ended the rows was not yielded")
+	}
+}
