@@ -441,3 +441,40 @@ func TestCollectLaxMapAndSeq(t *testing.T) {
 		t.Fatal("the error that ended the rows was not yielded")
 	}
 }
+
+// TestJSONIntoAnything: json and jsonb scan into Go values through
+// encoding/json, and maps, slices and structs go out as JSON parameters.
+func TestJSONIntoAnything(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	type point struct {
+		X int `json:"x"`
+		Y int `json:"y"`
+	}
+	for _, typ := range []string{"json", "jsonb"} {
+		var p point
+		if err := s.QueryRow(ctx, `SELECT '{"x": 1, "y": 2}'::`+typ).Scan(&p); err != nil || p != (point{1, 2}) {
+			t.Fatalf("%s into a struct: %+v %v", typ, p, err)
+		}
+		var m map[string]any
+		if err := s.QueryRow(ctx, `SELECT '{"x": 3}'::`+typ).Scan(&m); err != nil || m["x"] != float64(3) {
+			t.Fatalf("%s into a map: %v %v", typ, m, err)
+		}
+		var a any
+		if err := s.QueryRow(ctx, `SELECT '[1, "two"]'::`+typ).Scan(&a); err != nil || len(a.([]any)) != 2 {
+			t.Fatalf("%s into *any: %#v %v", typ, a, err)
+		}
+		var back point
+		if err := s.QueryRow(ctx, "SELECT $1::"+typ, point{4, 5}).Scan(&back); err != nil || back != (point{4, 5}) {
+			t.Fatalf("a struct through %s: %+v %v", typ, back, err)
+		}
+		var n int
+		if err := s.QueryRow(ctx, "SELECT jsonb_array_length($1::"+typ+"::jsonb)", []int{1, 2, 3}).Scan(&n); err != nil || n != 3 {
+			t.Fatalf("a slice as %s: %d %v", typ, n, err)
+		}
+		var got map[string]string
+		if err := s.QueryRow(ctx, "SELECT $1::"+typ, map[string]string{"k": "v"}).Scan(&got); err != nil || got["k"] != "v" {
+			t.Fatalf("a map through %s: %v %v", typ, got, err)
+		}
+	}
+}

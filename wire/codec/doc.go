@@ -24,7 +24,10 @@
 //	time, timetz                 Time, TimeTZ
 //	interval                     Interval
 //	uuid                         UUID
-//	json, jsonb                  json.RawMessage
+//	json, jsonb                  json.RawMessage (Scan: any destination but
+//	                             string, []byte, json.RawMessage, a Scanner or
+//	                             a Decoder goes through encoding/json; *any
+//	                             gets what encoding/json gives)
 //	inet, cidr                   netip.Prefix (an inet host address is /32 or /128)
 //	macaddr, macaddr8            net.HardwareAddr
 //	bit, varbit                  BitString

@@ -52,8 +52,10 @@ func TestScanExactTypes(t *testing.T) {
 			t.Errorf("%s %q = %#v, want %#v", r.TypeName(tc.oid), tc.text, got, tc.want)
 		}
 		// The same value into a destination of another natural type fails.
+		// (json is the exception: any destination goes through
+		// encoding/json, as TestJSONScansIntoAnything shows.)
 		var wrong codec.TimeTZ
-		if tc.oid == codec.OIDTimetz {
+		if tc.oid == codec.OIDTimetz || tc.oid == codec.OIDJSON {
 			continue
 		}
 		if err := r.Scan(tc.oid, codec.TextFormat, []byte(tc.text), &wrong, nil); !errors.Is(err, codec.ErrMismatch) {
@@ -274,5 +276,62 @@ func TestDomainCodec(t *testing.T) {
 	nestedRow := mustHex(t, "00000001000008c90000001900000002000000170000000400000001000000190000000178")
 	if err := r.Scan(700011, codec.BinaryFormat, nestedRow, &s, nil); err != nil || s != `("(1,x)")` {
 		t.Errorf("domain over a row with a nested row into *string = %q, %v", s, err)
+	}
+}
+
+// TestJSONScansIntoAnything: json and jsonb scan into any destination
+// through encoding/json, in both formats; the raw-text destinations keep the
+// text as the server sent it.
+func TestJSONScansIntoAnything(t *testing.T) {
+	r := codec.NewRegistry()
+	const doc = `{"name": "x", "tags": ["a", "b"], "n": 3}`
+	type item struct {
+		Name string   `json:"name"`
+		Tags []string `json:"tags"`
+		N    int      `json:"n"`
+	}
+	for _, oid := range []uint32{codec.OIDJSON, codec.OIDJSONB} {
+		for _, format := range []int16{codec.TextFormat, codec.BinaryFormat} {
+			// json's binary form is its text; jsonb's has a version byte.
+			enc := func(text string) []byte {
+				if oid == codec.OIDJSONB && format == codec.BinaryFormat {
+					return append([]byte{1}, text...)
+				}
+				return []byte(text)
+			}
+			src := enc(doc)
+			var it item
+			if err := r.Scan(oid, format, src, &it, nil); err != nil || it.Name != "x" || len(it.Tags) != 2 || it.N != 3 {
+				t.Errorf("%d/%d into a struct: %+v %v", oid, format, it, err)
+			}
+			var m map[string]any
+			if err := r.Scan(oid, format, src, &m, nil); err != nil || m["n"] != float64(3) {
+				t.Errorf("%d/%d into a map: %v %v", oid, format, m, err)
+			}
+			var a any
+			if err := r.Scan(oid, format, src, &a, nil); err != nil || a.(map[string]any)["name"] != "x" {
+				t.Errorf("%d/%d into *any: %#v %v", oid, format, a, err)
+			}
+			var raw json.RawMessage
+			if err := r.Scan(oid, format, src, &raw, nil); err != nil || string(raw) != doc {
+				t.Errorf("%d/%d into json.RawMessage: %s %v", oid, format, raw, err)
+			}
+			var b []byte
+			if err := r.Scan(oid, format, src, &b, nil); err != nil || string(b) != doc {
+				t.Errorf("%d/%d into []byte: %s %v", oid, format, b, err)
+			}
+			var s string
+			if err := r.Scan(oid, format, src, &s, nil); err != nil || s != doc {
+				t.Errorf("%d/%d into string: %s %v", oid, format, s, err)
+			}
+			var tags []string
+			if err := r.Scan(oid, format, enc(`["a"]`), &tags, nil); err != nil || len(tags) != 1 {
+				t.Errorf("%d/%d into a slice: %v %v", oid, format, tags, err)
+			}
+		}
+	}
+	var it struct{ N int }
+	if err := r.Scan(codec.OIDJSON, codec.TextFormat, []byte(`{"N": "three"}`), &it, nil); !errors.Is(err, codec.ErrInvalid) {
+		t.Errorf("a value encoding/json refuses: %v", err)
 	}
 }
