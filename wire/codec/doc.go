@@ -37,8 +37,10 @@
 //	ranges                       Range
 //	record, composites           []any: typed fields in binary (a nested row is
 //	                             a []any too), strings in text
-//	unknown OIDs                 string with Options.IgnoreUnknownTypes, else an
-//	                             error wrapping ErrUnknownType that names the OID
+//	unknown OIDs                 string: their text (the format asked for a type
+//	                             without a codec); in binary (a record field) only
+//	                             with Options.IgnoreUnknownTypes, else an error
+//	                             wrapping ErrUnknownType that names the OID
 //
 // Enums and other extension types (citext, hstore...) are unknown OIDs until
 // registered: NewTextCodec covers any type whose values are text, and

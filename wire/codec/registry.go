@@ -13,7 +13,9 @@ type Options struct {
 	// Location is the session TimeZone; timestamptz values are returned in it (nil = UTC).
 	Location *time.Location
 	// IgnoreUnknownTypes makes values of unregistered OIDs decode as string
-	// (their bytes, whatever the format) instead of failing.
+	// (their bytes) in the binary format too. In the text format, which is
+	// what is asked for a type without a codec, they decode as their text
+	// either way.
 	IgnoreUnknownTypes bool
 
 	depth int // record nesting, counted by the record codec
@@ -231,8 +233,8 @@ func (r *Registry) DecodeValue(oid uint32, format int16, src []byte, opts *Optio
 	}
 	c, ok := r.Lookup(oid)
 	if !ok {
-		if opts.ignoreUnknown() {
-			return string(src), nil
+		if format == TextFormat || opts.ignoreUnknown() {
+			return string(src), nil // a type without a codec still has its text
 		}
 		return nil, unknownTypeError(oid)
 	}

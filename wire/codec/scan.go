@@ -106,9 +106,9 @@ func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byt
 			return err
 		}
 		val = v
-	case opts.ignoreUnknown() || (format == TextFormat && wantsString(dest)):
-		// A type without a codec still has its text form, which is exactly
-		// what a string destination asks for (enums, extension types).
+	case opts.ignoreUnknown() || (format == TextFormat && takesText(dest)):
+		// A type without a codec still has its text form, which is what a
+		// string, *any or Scanner destination gets (enums, extension types).
 		c = NewTextCodec(oid, unknownName(oid))
 		val = string(src)
 	default:
@@ -139,6 +139,16 @@ func wantsString(dest any) bool {
 		t = t.Elem()
 	}
 	return t.Kind() == reflect.String
+}
+
+// takesText reports whether dest takes the text of a value of a type
+// without a codec: a string, *any or a sql.Scanner.
+func takesText(dest any) bool {
+	switch dest.(type) {
+	case *any, sql.Scanner:
+		return true
+	}
+	return wantsString(dest)
 }
 
 // wantsText reports whether dest takes the text form of a value whose

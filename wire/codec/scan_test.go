@@ -135,7 +135,8 @@ func TestScanConversions(t *testing.T) {
 		{"int8 into any", codec.OIDInt8, codec.BinaryFormat, be64(1), new(any), int64(1), nil},
 		{"int8 into **int64", codec.OIDInt8, codec.BinaryFormat, be64(8), new(*int64), ptrInt(8), nil},
 		{"unknown type into string", 99999, codec.TextFormat, []byte("x"), new(string), "x", nil},
-		{"unknown type into any", 99999, codec.TextFormat, []byte("x"), new(any), nil, codec.ErrUnknownType},
+		{"unknown type into any", 99999, codec.TextFormat, []byte("x"), new(any), "x", nil},
+		{"unknown type into sql.NullString", 99999, codec.TextFormat, []byte("x"), new(sql.NullString), sql.NullString{String: "x", Valid: true}, nil},
 		{"unknown type in binary", 99999, codec.BinaryFormat, []byte("x"), new(string), nil, codec.ErrUnknownType},
 		{"bad binary length", codec.OIDInt8, codec.BinaryFormat, []byte{1, 2}, new(int64), nil, codec.ErrInvalid},
 		{"bad format code", codec.OIDInt8, 7, be64(1), new(int64), nil, codec.ErrInvalid},
@@ -224,12 +225,17 @@ func TestScanErrorMessages(t *testing.T) {
 
 func TestUnknownTypes(t *testing.T) {
 	r := codec.NewRegistry()
-	if _, err := r.DecodeValue(424242, codec.TextFormat, []byte("happy"), nil); !errors.Is(err, codec.ErrUnknownType) ||
+	// The text of a type without a codec is its value; its binary form is
+	// unreadable without IgnoreUnknownTypes.
+	if v, err := r.DecodeValue(424242, codec.TextFormat, []byte("happy"), nil); err != nil || v != "happy" {
+		t.Errorf("DecodeValue unknown, text: %#v %v", v, err)
+	}
+	if _, err := r.DecodeValue(424242, codec.BinaryFormat, []byte("happy"), nil); !errors.Is(err, codec.ErrUnknownType) ||
 		err.Error() != "codec: cannot decode OID 424242: unknown type (register a codec or set IgnoreUnknownTypes)" {
-		t.Errorf("DecodeValue unknown: %v", err)
+		t.Errorf("DecodeValue unknown, binary: %v", err)
 	}
 	opts := &codec.Options{IgnoreUnknownTypes: true}
-	v, err := r.DecodeValue(424242, codec.TextFormat, []byte("happy"), opts)
+	v, err := r.DecodeValue(424242, codec.BinaryFormat, []byte("happy"), opts)
 	if err != nil || v != "happy" {
 		t.Errorf("IgnoreUnknownTypes: %#v, %v", v, err)
 	}
