@@ -109,9 +109,6 @@ func (b *builder) run() (*Config, error) {
 // security or change the protocol if ignored is an error unless its value
 // asks for nothing beyond what pgactor does anyway.
 func (b *builder) checkUnsupported() error {
-	if b.get("service") != "" {
-		return b.fail("service", "connection service files (service, PGSERVICE) are not supported; spell the parameters out")
-	}
 	for _, k := range []string{"keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
 		"tcp_user_timeout", "sslcompression", "krbsrvname", "gsslib", "gssdelegation"} {
 		if _, ok := b.settings[k]; ok {

@@ -40,6 +40,9 @@ func parseConfig(connString string, deps sysDeps) (*Config, error) {
 	if err := p.expandDBName(); err != nil {
 		return nil, err
 	}
+	if err := p.applyService(deps); err != nil {
+		return nil, err
+	}
 	p.applyEnv(deps.env)
 	return p.build(deps)
 }
@@ -475,7 +478,7 @@ func (p *parser) expandDBName() error {
 var knownKeys = map[string]struct{}{}
 
 var keyOrder = []string{
-	"service",
+	"service", "servicefile",
 	"host", "hostaddr", "port", "dbname", "user", "password", "passfile",
 	"connect_timeout", "application_name", "fallback_application_name", "options",
 	"sslmode", "sslrootcert", "sslcert", "sslkey", "sslsni",

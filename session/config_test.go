@@ -3,6 +3,8 @@ package session_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -556,7 +558,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"password=hunter2 pool_max_conn_lifetime=abc", nil, "pool_max_conn_lifetime", "not a duration"},
 		{"password=hunter2 pool_max_conn_idle_time=10", nil, "pool_max_conn_idle_time", "not a duration"},
 		{"password=hunter2 pool_health_check_period=-1s", nil, "pool_health_check_period", "negative"},
-		{"password=hunter2 service=mydb", nil, "service", "not supported"},
+		{"password=hunter2 service=mydb", []string{"PGSYSCONFDIR", "/nonexistent"}, "service", `definition of service "mydb" not found`},
 		{"password=hunter2", []string{"PGSERVICE", "mydb"}, "service", "(from PGSERVICE)"},
 		{"password=hunter2 sslcrl=/crl", nil, "sslcrl", "not supported"},
 		{"password=hunter2 sslcrldir=/crl", nil, "sslcrldir", "not supported"},
@@ -766,4 +768,58 @@ func ExampleParseConfigEnv() {
 	// tcp db2:5433
 	// alice app billing verify-full
 	// pgactor: invalid connection string: key "port": "54x2" is not a port number
+}
+
+// TestParseConfigServiceFile: service= and PGSERVICE read a section of the
+// user's service file, else the system's; the string beats the file, and
+// the file beats the environment.
+func TestParseConfigServiceFile(t *testing.T) {
+	dir := t.TempDir()
+	user := filepath.Join(dir, "user.conf")
+	sys := filepath.Join(dir, "sys")
+	os.Mkdir(sys, 0o755)
+	os.WriteFile(user, []byte("# mine\n[app]\nhost=db.example\n port = 6543 \ndbname=appdb\npassword=s3cret\n\n[other]\nhost=elsewhere\n"), 0o600)
+	os.WriteFile(filepath.Join(sys, "pg_service.conf"), []byte("[shared]\nhost=sys.example\nuser=sysuser\n[app]\nhost=never\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "nested.conf"), []byte("[n]\nservice=app\n"), 0o600)
+	env := func(kv ...string) session.Deps {
+		return deps(append([]string{"PGSERVICEFILE", user, "PGSYSCONFDIR", sys}, kv...)...)
+	}
+	runParseCases(t, []parseCase{
+		{"service from the user's file", "service=app", env(), func(c *session.Config) {
+			c.Hosts = []session.HostConfig{tcp("db.example", 6543)}
+			c.Database = "appdb"
+			withPassword(c, "s3cret")
+		}},
+		{"the string beats the file", "service=app port=7000 dbname=mine", env(), func(c *session.Config) {
+			c.Hosts = []session.HostConfig{tcp("db.example", 7000)}
+			c.Database = "mine"
+			withPassword(c, "s3cret")
+		}},
+		{"the file beats the environment", "", env("PGSERVICE", "app", "PGHOST", "envhost", "PGUSER", "envuser"), func(c *session.Config) {
+			c.Hosts = []session.HostConfig{tcp("db.example", 6543)}
+			c.Database, c.User = "appdb", "envuser"
+			withPassword(c, "s3cret")
+		}},
+		{"the system's file", "service=shared", env(), func(c *session.Config) {
+			c.Hosts = []session.HostConfig{tcp("sys.example", 5432)}
+			c.User, c.Database = "sysuser", "sysuser"
+		}},
+		{"servicefile in the string", "service=other servicefile=" + user, deps("PGSYSCONFDIR", sys), func(c *session.Config) {
+			c.Hosts = []session.HostConfig{tcp("elsewhere", 5432)}
+		}},
+	})
+	for _, bad := range []struct{ in, want string }{
+		{"service=missing", `definition of service "missing" not found`},
+		{"service=n servicefile=" + filepath.Join(dir, "nested.conf"), "nested service"},
+	} {
+		_, err := session.ParseConfigDeps(bad.in, env())
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%s: %v, want %q", bad.in, err, bad.want)
+		}
+	}
+	// A password from the file is a secret like any other.
+	_, err := session.ParseConfigDeps("service=app port=s3cret", env())
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the service's password echoed: %v", err)
+	}
 }
