@@ -14,6 +14,7 @@ import (
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/session"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 func dsn(t testing.TB, r pgtest.Role, extra ...string) string {
@@ -475,5 +476,50 @@ func TestJSONIntoAnything(t *testing.T) {
 		if err := s.QueryRow(ctx, "SELECT $1::"+typ, map[string]string{"k": "v"}).Scan(&got); err != nil || got["k"] != "v" {
 			t.Fatalf("a map through %s: %v %v", typ, got, err)
 		}
+	}
+}
+
+// TestHstore: with its codec registered under the database's OID, hstore
+// goes both ways as map[string]*string and map[string]string, in binary
+// (extended protocol) and text (simple protocol).
+func TestHstore(t *testing.T) {
+	ctx := context.Background()
+	if _, err := cluster.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS hstore"); err != nil {
+		t.Skipf("the hstore extension is not available here: %v", err)
+	}
+	admin := connect(t, dsn(t, pgtest.Trust))
+	var oid uint32
+	if err := admin.QueryRow(ctx, "SELECT 'hstore'::regtype::oid").Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	reg := codec.NewRegistry()
+	reg.Register(codec.NewHstoreCodec(oid))
+	cfg, err := session.ParseConfig(dsn(t, pgtest.Trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	v := "x"
+	in := map[string]*string{"a": &v, `q"k`: nil}
+	var got map[string]*string
+	if err := s.QueryRow(ctx, "SELECT $1::hstore", in).Scan(&got); err != nil || len(got) != 2 || *got["a"] != "x" || got[`q"k`] != nil {
+		t.Fatalf("map[string]*string: %v %v", got, err)
+	}
+	var plain map[string]string
+	if err := s.QueryRow(ctx, "SELECT $1::hstore || 'b=>2'::hstore", map[string]string{"a": "1"}).Scan(&plain); err != nil || plain["a"] != "1" || plain["b"] != "2" {
+		t.Fatalf("map[string]string: %v %v", plain, err)
+	}
+	rows, err := s.SimpleQuery(ctx, `SELECT 'k=>"v v", n=>NULL'::hstore`).Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := session.CollectOne(rows, func(r *session.Rows) ([]any, error) { return r.Values() })
+	m, _ := vals[0].(map[string]*string)
+	if err != nil || len(m) != 2 || *m["k"] != "v v" || m["n"] != nil {
+		t.Fatalf("text Values: %#v %v", vals, err)
 	}
 }

@@ -37,6 +37,7 @@
 //	ranges                       Range
 //	record, composites           []any: typed fields in binary (a nested row is
 //	                             a []any too), strings in text
+//	hstore (NewHstoreCodec)      map[string]*string; scans into map[string]string
 //	unknown OIDs                 string: their text (the format asked for a type
 //	                             without a codec); in binary (a record field) only
 //	                             with Options.IgnoreUnknownTypes, else an error
