@@ -523,3 +523,84 @@ func TestHstore(t *testing.T) {
 		t.Fatalf("text Values: %#v %v", vals, err)
 	}
 }
+
+// TestCompositeStructs: a composite scans into a struct and a struct goes
+// out as the composite: by attribute name when the codec knows them (either
+// protocol), by position otherwise (binary).
+func TestCompositeStructs(t *testing.T) {
+	ctx := context.Background()
+	admin := connect(t, dsn(t, pgtest.Trust))
+	if _, err := admin.Exec(ctx, "DROP TYPE IF EXISTS cpt CASCADE; CREATE TYPE cpt AS (x int4, label text, at_time timestamptz)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var oid uint32
+	if err := admin.QueryRow(ctx, "SELECT 'cpt'::regtype::oid").Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := admin.Query(ctx, "SELECT attname::text, atttypid FROM pg_attribute WHERE attrelid = 'cpt'::regclass AND attnum > 0 ORDER BY attnum").Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, err := session.CollectRows(rows, func(r *session.Rows) (codec.CompositeField, error) {
+		var f codec.CompositeField
+		err := r.Scan(&f.Name, &f.OID)
+		return f, err
+	})
+	if err != nil || len(fields) != 3 {
+		t.Fatalf("%v %v", fields, err)
+	}
+	type cpt struct {
+		Label string
+		X     int32
+		At    time.Time `db:"at_time"`
+	}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, named := range []bool{true, false} {
+		reg := codec.NewRegistry()
+		if named {
+			reg.Register(codec.NewCompositeCodecFields(oid, "cpt", fields, reg))
+		} else {
+			reg.Register(codec.NewCompositeCodec(oid, "cpt", reg))
+		}
+		cfg, _ := session.ParseConfig(dsn(t, pgtest.Trust, "TimeZone", "UTC"))
+		s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close(ctx)
+		const lit = "(7,\"a, b\",\"2026-12-01 10:00:00+00\")"
+		if named {
+			var got cpt
+			if err := s.QueryRow(ctx, "SELECT '"+lit+"'::cpt").Scan(&got); err != nil || got.X != 7 || got.Label != "a, b" || !got.At.Equal(at) {
+				t.Fatalf("by name, binary: %+v %v", got, err)
+			}
+			rows, err := s.SimpleQuery(ctx, "SELECT '"+lit+"'::cpt").Await(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := session.CollectOne(rows, session.RowTo[cpt]); err != nil || v.X != 7 || v.Label != "a, b" || !v.At.Equal(at) {
+				t.Fatalf("by name, text: %+v %v", v, err)
+			}
+			var back cpt
+			in := cpt{Label: `q"uote`, X: -3, At: at}
+			if err := s.QueryRow(ctx, "SELECT $1::cpt", in).Scan(&back); err != nil || back.X != in.X || back.Label != in.Label || !back.At.Equal(in.At) {
+				t.Fatalf("a struct as the composite: %+v %v", back, err)
+			}
+			continue
+		}
+		// By position: the struct's fields in the type's order.
+		type byPos struct {
+			X     int32
+			Label string
+			At    time.Time
+		}
+		var got byPos
+		if err := s.QueryRow(ctx, "SELECT '"+lit+"'::cpt").Scan(&got); err != nil || got.X != 7 || got.Label != "a, b" || !got.At.Equal(at) {
+			t.Fatalf("by position, binary: %+v %v", got, err)
+		}
+		var wrong struct{ X int32 }
+		if err := s.QueryRow(ctx, "SELECT '"+lit+"'::cpt").Scan(&wrong); !errors.Is(err, codec.ErrMismatch) {
+			t.Fatalf("a struct with too few fields: %v", err)
+		}
+	}
+}

@@ -36,7 +36,10 @@
 //	                             row-major elements) otherwise; nil elements for NULL
 //	ranges                       Range
 //	record, composites           []any: typed fields in binary (a nested row is
-//	                             a []any too), strings in text
+//	                             a []any too), strings in text; a composite also
+//	                             scans into a struct and encodes from one (by
+//	                             attribute name with NewCompositeCodecFields,
+//	                             by position, binary only, without)
 //	hstore (NewHstoreCodec)      map[string]*string; scans into map[string]string
 //	unknown OIDs                 string: their text (the format asked for a type
 //	                             without a codec); in binary (a record field) only

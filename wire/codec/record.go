@@ -21,13 +21,14 @@ func newRecordCodec(r *Registry) Codec { return &recordCodec{r: r} }
 // NewCompositeCodec returns a codec for a composite (row) type: values
 // decode like record, to []any.
 func NewCompositeCodec(oid uint32, name string, r *Registry) Codec {
-	return &compositeCodec{recordCodec{r: r}, oid, name}
+	return &compositeCodec{recordCodec: recordCodec{r: r}, oid: oid, name: name}
 }
 
 type compositeCodec struct {
 	recordCodec
-	oid  uint32
-	name string
+	oid    uint32
+	name   string
+	fields []CompositeField // nil: attributes unknown (NewCompositeCodec)
 }
 
 func (c *compositeCodec) OID() uint32  { return c.oid }
