@@ -604,3 +604,82 @@ func TestCompositeStructs(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadTypes: user-defined types loaded from pg_type scan as a pgx user
+// expects: an enum array into []string, a composite into a struct by
+// attribute name (with an enum and a domain inside), a domain array, and
+// hstore by name.
+func TestLoadTypes(t *testing.T) {
+	ctx := context.Background()
+	admin := connect(t, dsn(t, pgtest.Trust))
+	if _, err := admin.Exec(ctx, `DROP TYPE IF EXISTS lt_item, lt_mood, lt_range CASCADE; DROP DOMAIN IF EXISTS lt_pos CASCADE;
+		CREATE TYPE lt_mood AS ENUM ('sad', 'ok', 'happy');
+		CREATE DOMAIN lt_pos AS int4 CHECK (VALUE > 0);
+		CREATE TYPE lt_item AS (name text, mood lt_mood, qty lt_pos, moods lt_mood[]);
+		CREATE TYPE lt_range AS RANGE (subtype = int4)`).Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reg := codec.NewRegistry()
+	for _, kind := range []string{"session", "pool"} {
+		cfg, _ := session.ParseConfig(dsn(t, pgtest.Trust))
+		if kind == "session" {
+			s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: reg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(ctx)
+			if err := s.LoadTypes(ctx, "lt_item", "lt_pos[]", "public.lt_range"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.LoadTypes(ctx, "no_such_type"); err == nil || !strings.Contains(err.Error(), "no such type") {
+				t.Fatalf("an unknown name: %v", err)
+			}
+		} else {
+			p, err := session.NewPoolConfig(ctx, cfg, &session.PoolOptions{Options: session.Options{Types: codec.NewRegistry()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if err := p.LoadTypes(ctx, "lt_mood"); err != nil {
+				t.Fatal(err)
+			}
+			var moods []string
+			if err := p.QueryRow(ctx, "SELECT ARRAY['sad', 'happy']::lt_mood[]").Scan(&moods); err != nil || len(moods) != 2 || moods[1] != "happy" {
+				t.Fatalf("pool: enum array into []string: %v %v", moods, err)
+			}
+			continue
+		}
+		s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close(ctx)
+		var moods []string
+		if err := s.QueryRow(ctx, "SELECT ARRAY['sad', 'happy']::lt_mood[]").Scan(&moods); err != nil || len(moods) != 2 || moods[1] != "happy" {
+			t.Fatalf("enum array into []string: %v %v", moods, err)
+		}
+		type item struct {
+			Name  string
+			Mood  string
+			Qty   int32
+			Moods []string
+		}
+		var it item
+		if err := s.QueryRow(ctx, "SELECT ROW('box', 'ok', 3, ARRAY['happy']::lt_mood[])::lt_item").Scan(&it); err != nil ||
+			it.Name != "box" || it.Mood != "ok" || it.Qty != 3 || len(it.Moods) != 1 {
+			t.Fatalf("composite into a struct: %+v %v", it, err)
+		}
+		var back item
+		if err := s.QueryRow(ctx, "SELECT $1::lt_item", item{Name: "x", Mood: "sad", Qty: 1, Moods: []string{"ok"}}).Scan(&back); err != nil || back.Mood != "sad" || back.Moods[0] != "ok" {
+			t.Fatalf("a struct as the composite: %+v %v", back, err)
+		}
+		var pos []int32
+		if err := s.QueryRow(ctx, "SELECT ARRAY[1, 2]::lt_pos[]").Scan(&pos); err != nil || len(pos) != 2 || pos[1] != 2 {
+			t.Fatalf("domain array: %v %v", pos, err)
+		}
+		var r codec.Range
+		if err := s.QueryRow(ctx, "SELECT lt_range(1, 5)").Scan(&r); err != nil || r.Lower != int32(1) {
+			t.Fatalf("range: %+v %v", r, err)
+		}
+	}
+}
