@@ -683,3 +683,23 @@ func TestLoadTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadTypesBaseType: a base type whose binary form the codec cannot
+// know (point, built in but without a codec) is loaded as text only.
+func TestLoadTypesBaseType(t *testing.T) {
+	ctx := context.Background()
+	cfg, _ := session.ParseConfig(dsn(t, pgtest.Trust))
+	s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: codec.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if err := s.LoadTypes(ctx, "point"); err != nil {
+		t.Fatal(err)
+	}
+	var p any
+	var ps []string
+	if err := s.QueryRow(ctx, "SELECT '(1,2)'::point, ARRAY['(3,4)'::point]").Scan(&p, &ps); err != nil || p != "(1,2)" || len(ps) != 1 || ps[0] != "(3,4)" {
+		t.Fatalf("point as text: %#v %v %v", p, ps, err)
+	}
+}

@@ -123,7 +123,9 @@ func (l *typeLoader) load(oid uint32) (codec.Codec, error) {
 	case kind == "b" && name == "hstore":
 		c = codec.NewHstoreCodec(oid)
 	case kind == "b" || kind == "m":
-		c = codec.NewTextCodec(oid, name) // extension types; multiranges as text
+		// Extension base types and multiranges: their text, never their
+		// binary form, which only their own code knows.
+		c = codec.NewTextOnlyCodec(oid, name)
 	default:
 		return nil, fmt.Errorf("type %s (typtype %q) cannot be loaded", name, kind)
 	}

@@ -62,6 +62,16 @@ func textCodecs() []Codec {
 // formats: citext, enums, and the like. Values decode to string.
 func NewTextCodec(oid uint32, name string) Codec { return newTextCodec(oid, name, false) }
 
+// NewTextOnlyCodec returns a codec that reads and writes a type only in
+// its text form, for a type whose binary form is unknown (extension types
+// such as ltree, built-in ones without a codec such as point): the
+// registry asks the server for text, and values decode to string.
+func NewTextOnlyCodec(oid uint32, name string) Codec {
+	c := newTextCodec(oid, name, false).(*builtin)
+	c.decodeBinary = nil
+	return c
+}
+
 // newTextCodec sends strings in binary when the type's binary input is
 // known to be the bare bytes (the built-in character types): the same
 // bytes as text, but it lets text[] parameters go in binary.
