@@ -78,7 +78,7 @@ func TestFakeOnlyStalePlansReprepared(t *testing.T) {
 	b.expect("PDS")
 	b.write(prepareAnswer())
 	b.expect("BES")
-	b.write(fakepg.Concat(fakepg.Error("ERROR", "0A000", "cross-database references are not implemented"), fakepg.ReadyForQuery('I')))
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "0A000", "cross-database references are unsupported"), fakepg.ReadyForQuery('I')))
 	_, err := q.Result.Await(context.Background())
 	var pe *wire.ErrorOrNoticeResponse
 	if !errors.As(err, &pe) || pe.Code != "0A000" || actor.SafeToRetry(err) {
