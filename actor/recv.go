@@ -418,6 +418,12 @@ func (l *loop) retry(h *entry, status byte) bool {
 	c.batch = nil
 	c.completion = Completion{}
 	c.entry = nil
+	if l.preparing != nil {
+		// Another statement's Prepare holds the commands behind it: this
+		// one goes first among them.
+		l.deferred = append([]*Command{c}, l.deferred...)
+		return true
+	}
 	l.dispatch(c)
 	if h.releaseAfter && c.entry != nil {
 		h.releaseAfter, c.entry.releaseAfter = false, true
