@@ -84,6 +84,12 @@
 // statements in one string. COPY FROM STDIN sent that way fails with an
 // error pointing to CopyFrom; commands pipelined behind it are unharmed.
 //
+// # Batches
+//
+// A Batch sends one caller's commands with a single Sync: one round trip,
+// one implicit transaction, all or nothing (see Batch). Futures are the
+// default for independent commands; a Batch is for one unit of work.
+//
 // # Errors
 //
 // Server errors are *PgError (every field, SQLState()). Errors caused by a
