@@ -138,17 +138,34 @@ func TestDataRowValue(t *testing.T) {
 }
 
 func TestUnknownTypeValue(t *testing.T) {
+	// A text value of a type without a codec is its text; a binary one is
+	// readable only with IgnoreUnknownTypes, and the error names the OID.
 	for _, ignore := range []bool{false, true} {
 		c := started(t, wire.Config{IgnoreUnknownTypes: ignore})
 		c.SimpleQuery("SELECT x")
 		c.Receive(fakepg.Concat(fakepg.RowDescription(fakepg.Column{Name: "x", TypeOID: 987654}), fakepg.TextRow("v")))
 		c.NextEvent()
 		v, err := c.NextEvent().(*wire.DataRow).Value(0)
+		if err != nil || v != "v" {
+			t.Fatalf("text, ignore=%v: %v %v", ignore, v, err)
+		}
+		info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 987654, Format: 1}}}}
+		c.BindExecute(info, nil, 0)
+		c.Receive(fakepg.Concat(fakepg.CommandComplete("SELECT 1"), fakepg.ReadyForQuery('I'), fakepg.BindComplete(), fakepg.TextRow("v")))
+		var row *wire.DataRow
+		for row == nil {
+			ev := c.NextEvent()
+			if ev == wire.NeedData {
+				t.Fatal("no DataRow")
+			}
+			row, _ = ev.(*wire.DataRow)
+		}
+		v, err = row.Value(0)
 		if ignore && (err != nil || v != "v") {
-			t.Fatalf("ignore: %v %v", v, err)
+			t.Fatalf("binary, ignore: %v %v", v, err)
 		}
 		if !ignore && (err == nil || !strings.Contains(err.Error(), "987654")) {
-			t.Fatalf("unknown type error should name the OID: %v", err)
+			t.Fatalf("binary: the unknown type error should name the OID: %v", err)
 		}
 	}
 }
