@@ -122,18 +122,29 @@ func (s *Stream[T]) Next(ctx context.Context) ([]T, bool) {
 	}
 	select {
 	case b, ok := <-s.c:
-		return b, ok
+		return s.received(b, ok)
 	default:
 	}
 	select {
 	case b, ok := <-s.c:
-		return b, ok
+		return s.received(b, ok)
 	case <-s.canceled:
 		return nil, false
 	case <-ctx.Done():
 		s.CancelCause(ctx.Err())
 		return nil, false
 	}
+}
+
+// received hands out a batch unless a Cancel came meanwhile: Cancel drops
+// what is buffered, so a batch that slipped in after it would arrive after
+// a gap.
+func (s *Stream[T]) received(b []T, ok bool) ([]T, bool) {
+	if ok && s.didCancel.Load() {
+		s.Recycle(b)
+		return nil, false
+	}
+	return b, ok
 }
 
 // C returns the receiving end for consumers that select. It is closed after
