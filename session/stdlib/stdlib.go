@@ -1,0 +1,431 @@
+// Package stdlib is pgactor's database/sql driver:
+//
+//	db, err := sql.Open("pgactor", "postgres://app@db/app")
+//
+// or, from a parsed configuration, stdlib.OpenDB(cfg). Each database/sql
+// connection is one pgactor Session (one actor, one server connection), so
+// database/sql's rules hold exactly: session state (SET, temporary tables,
+// advisory locks) sticks to the connection, and a transaction has it to
+// itself. Connection strings are session.ParseConfig's.
+//
+// Parameters pass through to pgactor's codec unchanged (NamedValueChecker):
+// slices, maps (json, hstore), structs (json, composites), time.Time,
+// [16]byte, driver.Valuer. Named arguments (sql.Named) fill :name
+// placeholders. A cancelled context cancels the query on the server, and
+// the connection goes on. Conn.Raw gives the Session back (SessionOf), for
+// CopyFrom, Listen and futures.
+//
+// Not done yet: the multiplexed mode over a shared Pool (OpenDBFromPool),
+// and multi-statement results (RowsNextResultSet).
+package stdlib
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/pgactor/pgactor/session"
+	"github.com/pgactor/pgactor/wire/codec"
+)
+
+func init() { sql.Register("pgactor", &Driver{}) }
+
+// Driver is the "pgactor" database/sql driver.
+type Driver struct{}
+
+// Open opens a connection from a connection string.
+func (d *Driver) Open(dsn string) (driver.Conn, error) {
+	c, err := d.OpenConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return c.Connect(context.Background())
+}
+
+// OpenConnector parses dsn once for every connection database/sql opens.
+func (d *Driver) OpenConnector(dsn string) (driver.Connector, error) {
+	cfg, err := session.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &connector{cfg: cfg, drv: d}, nil
+}
+
+// OpenDB returns a *sql.DB over sessions opened from cfg with opts (nil
+// for the defaults).
+func OpenDB(cfg *session.Config, opts *session.Options) *sql.DB {
+	return sql.OpenDB(&connector{cfg: cfg, opts: opts, drv: &Driver{}})
+}
+
+type connector struct {
+	cfg  *session.Config
+	opts *session.Options
+	drv  *Driver
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	s, err := session.ConnectConfig(ctx, c.cfg, c.opts)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{s: s}, nil
+}
+
+func (c *connector) Driver() driver.Driver { return c.drv }
+
+// SessionOf returns the Session behind a connection database/sql hands to
+// Conn.Raw:
+//
+//	conn.Raw(func(dc any) error { s, _ := stdlib.SessionOf(dc); ... })
+func SessionOf(driverConn any) (*session.Session, bool) {
+	c, ok := driverConn.(*conn)
+	if !ok {
+		return nil, false
+	}
+	return c.s, true
+}
+
+// conn is one database/sql connection: a Session, and its transaction
+// while one is open.
+type conn struct {
+	s  *session.Session
+	tx *session.Tx
+}
+
+func (c *conn) query(ctx context.Context, q string, args []any) (*session.Rows, error) {
+	if c.tx != nil {
+		return c.tx.Query(ctx, q, args...).Await(ctx)
+	}
+	return c.s.Query(ctx, q, args...).Await(ctx)
+}
+
+func (c *conn) exec(ctx context.Context, q string, args []any) (session.CommandTag, error) {
+	if c.tx != nil {
+		return c.tx.Exec(ctx, q, args...).Await(ctx)
+	}
+	return c.s.Exec(ctx, q, args...).Await(ctx)
+}
+
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// PrepareContext returns a statement that runs through the connection's
+// statement cache; nothing is sent until it runs.
+func (c *conn) PrepareContext(_ context.Context, query string) (driver.Stmt, error) {
+	return &stmt{c: c, q: query}, nil
+}
+
+func (c *conn) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.s.Close(ctx)
+}
+
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+// BeginTx starts a transaction with database/sql's isolation level and
+// read-only flag; a level PostgreSQL does not have is an error.
+func (c *conn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, error) {
+	if c.tx != nil {
+		return nil, errors.New("pgactor: a transaction is already open on this connection")
+	}
+	var opts session.TxOptions
+	switch sql.IsolationLevel(o.Isolation) {
+	case sql.LevelDefault:
+	case sql.LevelReadUncommitted:
+		opts.IsoLevel = "read uncommitted"
+	case sql.LevelReadCommitted:
+		opts.IsoLevel = "read committed"
+	case sql.LevelRepeatableRead, sql.LevelSnapshot:
+		opts.IsoLevel = "repeatable read" // PostgreSQL's repeatable read is snapshot isolation
+	case sql.LevelSerializable:
+		opts.IsoLevel = "serializable"
+	default:
+		return nil, fmt.Errorf("pgactor: isolation level %v is not supported by PostgreSQL", sql.IsolationLevel(o.Isolation))
+	}
+	opts.ReadOnly = o.ReadOnly
+	tx, err := c.s.Begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.tx = tx
+	return &txn{c: c}, nil
+}
+
+type txn struct{ c *conn }
+
+func (t *txn) Commit() error {
+	tx := t.c.tx
+	t.c.tx = nil
+	if tx == nil {
+		return session.ErrTxClosed
+	}
+	return tx.Commit(context.Background())
+}
+
+func (t *txn) Rollback() error {
+	tx := t.c.tx
+	t.c.tx = nil
+	if tx == nil {
+		return session.ErrTxClosed
+	}
+	return tx.Rollback(context.Background())
+}
+
+// args turns database/sql's arguments into pgactor's: positional values,
+// or one session.Named when they are named.
+func args(nv []driver.NamedValue) []any {
+	if len(nv) > 0 && nv[0].Name != "" {
+		named := session.Named{}
+		for _, v := range nv {
+			named[v.Name] = v.Value
+		}
+		return []any{named}
+	}
+	out := make([]any, len(nv))
+	for i, v := range nv {
+		out[i] = v.Value
+	}
+	return out
+}
+
+func (c *conn) QueryContext(ctx context.Context, q string, nv []driver.NamedValue) (driver.Rows, error) {
+	r, err := c.query(ctx, q, args(nv))
+	if err != nil {
+		return nil, c.badConn(err)
+	}
+	return &rows{r: r}, nil
+}
+
+func (c *conn) ExecContext(ctx context.Context, q string, nv []driver.NamedValue) (driver.Result, error) {
+	tag, err := c.exec(ctx, q, args(nv))
+	if err != nil {
+		return nil, c.badConn(err)
+	}
+	return result{tag}, nil
+}
+
+// badConn reports driver.ErrBadConn only when the command provably never
+// left (database/sql then retries on another connection); after that,
+// the error itself, even when the connection died.
+func (c *conn) badConn(err error) error {
+	if session.SafeToRetry(err) && errors.Is(err, session.ErrClosed) {
+		return driver.ErrBadConn
+	}
+	return err
+}
+
+// CheckNamedValue lets every value through to pgactor's codec.
+func (c *conn) CheckNamedValue(*driver.NamedValue) error { return nil }
+
+func (c *conn) Ping(ctx context.Context) error {
+	if !c.s.Alive() {
+		return driver.ErrBadConn
+	}
+	_, err := c.s.Exec(ctx, "SELECT 1").Await(ctx)
+	return err
+}
+
+// ResetSession refuses a dead connection before database/sql reuses it.
+func (c *conn) ResetSession(context.Context) error {
+	if !c.s.Alive() {
+		return driver.ErrBadConn
+	}
+	return nil
+}
+
+func (c *conn) IsValid() bool { return c.s.Alive() }
+
+type result struct{ tag session.CommandTag }
+
+func (r result) LastInsertId() (int64, error) {
+	return 0, errors.New("pgactor: LastInsertId is not supported by PostgreSQL; use RETURNING")
+}
+
+func (r result) RowsAffected() (int64, error) { return r.tag.RowsAffected(), nil }
+
+// stmt runs its query through the connection (and its statement cache).
+type stmt struct {
+	c *conn
+	q string
+}
+
+func (s *stmt) Close() error  { return nil }
+func (s *stmt) NumInput() int { return -1 }
+
+func (s *stmt) Exec(v []driver.Value) (driver.Result, error) {
+	return s.c.ExecContext(context.Background(), s.q, named(v))
+}
+
+func (s *stmt) Query(v []driver.Value) (driver.Rows, error) {
+	return s.c.QueryContext(context.Background(), s.q, named(v))
+}
+
+func (s *stmt) ExecContext(ctx context.Context, nv []driver.NamedValue) (driver.Result, error) {
+	return s.c.ExecContext(ctx, s.q, nv)
+}
+
+func (s *stmt) QueryContext(ctx context.Context, nv []driver.NamedValue) (driver.Rows, error) {
+	return s.c.QueryContext(ctx, s.q, nv)
+}
+
+func (s *stmt) CheckNamedValue(*driver.NamedValue) error { return nil }
+
+func named(v []driver.Value) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(v))
+	for i := range v {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: v[i]}
+	}
+	return nv
+}
+
+// rows hands database/sql each row's values: int64, float64, bool,
+// string, []byte and time.Time as they are, and every other type as its
+// PostgreSQL text form (a string), which database/sql converts from or a
+// sql.Scanner reads.
+type rows struct {
+	r    *session.Rows
+	text []any // per column: nil, or the *string a non-basic value is rendered into
+}
+
+func (r *rows) Columns() []string {
+	cols := r.r.Columns()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
+func (r *rows) Close() error { return r.r.Close() }
+
+func (r *rows) Next(dest []driver.Value) error {
+	if !r.r.Next() {
+		if err := r.r.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	vals, err := r.r.Values()
+	if err != nil {
+		return err
+	}
+	again := false
+	for i, v := range vals {
+		switch x := v.(type) {
+		case nil, int64, float64, bool, string, []byte, time.Time:
+			dest[i] = v
+		case int16:
+			dest[i] = int64(x)
+		case int32:
+			dest[i] = int64(x)
+		case uint32:
+			dest[i] = int64(x)
+		case float32:
+			dest[i] = float64(x)
+		default:
+			if r.text == nil {
+				r.text = make([]any, len(vals))
+			}
+			r.text[i] = new(string)
+			again = true
+		}
+	}
+	if !again {
+		return nil
+	}
+	if err := r.r.Scan(r.text...); err != nil {
+		return err
+	}
+	for i, t := range r.text {
+		if t != nil {
+			dest[i] = *t.(*string)
+			r.text[i] = nil
+		}
+	}
+	return nil
+}
+
+// ColumnTypeDatabaseTypeName is the type's name, upper case ("INT8").
+func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
+	return strings.ToUpper(strings.TrimPrefix(codec.Default().TypeName(r.r.Columns()[i].TypeOID), "_"))
+}
+
+// ColumnTypeScanType is the Go type Next gives for the column.
+func (r *rows) ColumnTypeScanType(i int) reflect.Type {
+	switch r.r.Columns()[i].TypeOID {
+	case codec.OIDInt2, codec.OIDInt4, codec.OIDInt8, codec.OIDOID:
+		return reflect.TypeFor[int64]()
+	case codec.OIDFloat4, codec.OIDFloat8:
+		return reflect.TypeFor[float64]()
+	case codec.OIDBool:
+		return reflect.TypeFor[bool]()
+	case codec.OIDBytea:
+		return reflect.TypeFor[[]byte]()
+	case codec.OIDDate, codec.OIDTimestamp, codec.OIDTimestamptz:
+		return reflect.TypeFor[time.Time]()
+	}
+	return reflect.TypeFor[string]()
+}
+
+// ColumnTypeNullable: PostgreSQL's RowDescription does not say.
+func (r *rows) ColumnTypeNullable(int) (nullable, ok bool) { return false, false }
+
+// ColumnTypeLength is the declared length of varchar(n) and char(n), and
+// unlimited for text and bytea.
+func (r *rows) ColumnTypeLength(i int) (int64, bool) {
+	f := r.r.Columns()[i]
+	switch f.TypeOID {
+	case codec.OIDText, codec.OIDBytea:
+		return math.MaxInt64, true
+	case codec.OIDVarchar, codec.OIDBpchar:
+		if f.TypeModifier == -1 {
+			return math.MaxInt64, true
+		}
+		return int64(f.TypeModifier - 4), true
+	}
+	return 0, false
+}
+
+// ColumnTypePrecisionScale is numeric(p, s)'s.
+func (r *rows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool) {
+	f := r.r.Columns()[i]
+	if f.TypeOID != codec.OIDNumeric {
+		return 0, 0, false
+	}
+	if f.TypeModifier == -1 {
+		return math.MaxInt64, math.MaxInt64, true
+	}
+	m := f.TypeModifier - 4
+	return int64(m >> 16 & 0xffff), int64(m & 0xffff), true
+}
+
+var (
+	_ driver.DriverContext                  = (*Driver)(nil)
+	_ driver.Connector                      = (*connector)(nil)
+	_ driver.ConnBeginTx                    = (*conn)(nil)
+	_ driver.ConnPrepareContext             = (*conn)(nil)
+	_ driver.QueryerContext                 = (*conn)(nil)
+	_ driver.ExecerContext                  = (*conn)(nil)
+	_ driver.NamedValueChecker              = (*conn)(nil)
+	_ driver.Pinger                         = (*conn)(nil)
+	_ driver.SessionResetter                = (*conn)(nil)
+	_ driver.Validator                      = (*conn)(nil)
+	_ driver.RowsColumnTypeDatabaseTypeName = (*rows)(nil)
+	_ driver.RowsColumnTypeScanType         = (*rows)(nil)
+	_ driver.RowsColumnTypeNullable         = (*rows)(nil)
+	_ driver.RowsColumnTypeLength           = (*rows)(nil)
+	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
+	_ driver.StmtQueryContext               = (*stmt)(nil)
+	_ driver.StmtExecContext                = (*stmt)(nil)
+)
