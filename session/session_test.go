@@ -522,6 +522,19 @@ func TestHstore(t *testing.T) {
 	if err != nil || len(m) != 2 || *m["k"] != "v v" || m["n"] != nil {
 		t.Fatalf("text Values: %#v %v", vals, err)
 	}
+	// LoadTypes finds it by name.
+	s2, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: codec.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close(ctx)
+	if err := s2.LoadTypes(ctx, "hstore"); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if err := s2.QueryRow(ctx, "SELECT 'a=>1'::hstore").Scan(&got); err != nil || *got["a"] != "1" {
+		t.Fatalf("hstore loaded by name: %v %v", got, err)
+	}
 }
 
 // TestCompositeStructs: a composite scans into a struct and a struct goes
