@@ -523,14 +523,7 @@ func TestHstore(t *testing.T) {
 		t.Fatalf("text Values: %#v %v", vals, err)
 	}
 	// LoadTypes finds it by name.
-	s2, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: codec.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close(ctx)
-	if err := s2.LoadTypes(ctx, "hstore"); err != nil {
-		t.Fatal(err)
-	}
+	s2 := connectTypes(t, codec.NewRegistry(), "hstore")
 	got = nil
 	if err := s2.QueryRow(ctx, "SELECT 'a=>1'::hstore").Scan(&got); err != nil || *got["a"] != "1" {
 		t.Fatalf("hstore loaded by name: %v %v", got, err)
@@ -701,18 +694,30 @@ func TestLoadTypes(t *testing.T) {
 // know (point, built in but without a codec) is loaded as text only.
 func TestLoadTypesBaseType(t *testing.T) {
 	ctx := context.Background()
-	cfg, _ := session.ParseConfig(dsn(t, pgtest.Trust))
-	s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: codec.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(ctx)
-	if err := s.LoadTypes(ctx, "point"); err != nil {
-		t.Fatal(err)
-	}
+	s := connectTypes(t, codec.NewRegistry(), "point")
 	var p any
 	var ps []string
 	if err := s.QueryRow(ctx, "SELECT '(1,2)'::point, ARRAY['(3,4)'::point]").Scan(&p, &ps); err != nil || p != "(1,2)" || len(ps) != 1 || ps[0] != "(3,4)" {
 		t.Fatalf("point as text: %#v %v %v", p, ps, err)
 	}
+}
+
+// connectTypes connects a session that decodes with reg, after loading
+// the named types into it, and closes it when the test ends.
+func connectTypes(t *testing.T, reg *codec.Registry, names ...string) *session.Session {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := session.ParseConfig(dsn(t, pgtest.Trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.ConnectConfig(ctx, cfg, &session.Options{Types: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	if err := s.LoadTypes(ctx, names...); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
