@@ -40,6 +40,7 @@ import (
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/mailbox"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // Dialer opens connections; *net.Dialer is one.
@@ -189,6 +190,11 @@ type Actor struct {
 	params   atomic.Pointer[map[string]string]
 	deathErr atomic.Pointer[error]
 
+	// What callers encode arguments with: the registry, and the statement
+	// descriptions the loop has cached (SQL → *wire.PreparedStatementInfo).
+	reg   *codec.Registry
+	stmts sync.Map
+
 	done      chan struct{} // closed when every goroutine has exited
 	closeOnce sync.Once
 	cancelWG  sync.WaitGroup // CancelRequest goroutines
@@ -232,6 +238,10 @@ func Connect(ctx context.Context, dialer Dialer, cfg Config) (*Actor, error) {
 		conn:   conn,
 		mb:     mailbox.NewWithControl[message](cfg.MailboxSize, cfg.MaxInFlight+cfg.MailboxSize+16),
 		done:   make(chan struct{}),
+		reg:    cfg.Wire.Types,
+	}
+	if a.reg == nil {
+		a.reg = codec.Default()
 	}
 	a.pid, a.secret = client.BackendKey()
 	a.alive.Store(true)
@@ -242,10 +252,23 @@ func Connect(ctx context.Context, dialer Dialer, cfg Config) (*Actor, error) {
 	return a, nil
 }
 
-// Send queues cmd, waiting while the mailbox is full. It returns an error
-// (and resolves nothing) when ctx ends or the actor is closed; otherwise
-// the command's futures will be resolved.
+// Send encodes cmd's arguments and queues cmd, waiting while the mailbox
+// is full. The arguments are read before Send returns (see encode.go).
+// Send returns an error (and resolves nothing) when ctx ends, the actor is
+// closed or the arguments cannot be encoded; otherwise the command's
+// futures will be resolved.
 func (a *Actor) Send(ctx context.Context, cmd *Command) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := a.encodeArgs(cmd); err != nil {
+		return err
+	}
+	return a.send(ctx, cmd)
+}
+
+// send queues cmd as it is.
+func (a *Actor) send(ctx context.Context, cmd *Command) error {
 	if err := cmd.prepareSend(ctx); err != nil {
 		return err
 	}
@@ -458,7 +481,11 @@ var (
 type Command struct {
 	Kind Kind
 	SQL  string
-	Args []any
+	// Args are the arguments of CmdQuery and CmdExecute, encoded by Send
+	// into Params before it returns. Params set by the caller (a command
+	// sent again) are used as they are.
+	Args   []any
+	Params *wire.Params
 	Name string
 	Stmt *wire.PreparedStatementInfo
 	// ParamOIDs fixes parameter types for CmdPrepare.

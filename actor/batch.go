@@ -25,15 +25,24 @@ func (l *loop) batch(c *Command) {
 	var last *cachedStmt
 	if !l.a.cfg.Statements.Unnamed() {
 		for _, it := range c.Batch {
-			if it.Kind != CmdQuery || l.cache.get(it.SQL) != nil {
+			if it.Kind != CmdQuery {
 				continue
 			}
-			st, err := l.prepareCached(it.SQL)
-			if err != nil {
-				c.fail(err)
-				return
+			st := l.cache.get(it.SQL)
+			if st == nil {
+				var oids []uint32
+				if it.Params != nil {
+					oids = it.Params.OIDs
+				}
+				var err error
+				if st, err = l.prepareCached(it.SQL, oids); err != nil {
+					c.fail(err)
+					return
+				}
 			}
-			last = st
+			if st.info == nil && (last == nil || st.seq > last.seq) {
+				last = st
+			}
 		}
 	}
 	if last != nil {
@@ -45,12 +54,12 @@ func (l *loop) batch(c *Command) {
 }
 
 // encodeBatch writes the batch, binding cached statements (or the unnamed
-// statement, in unnamed mode).
+// statement, in unnamed mode or for a statement that now takes other
+// parameter types than its arguments were encoded for).
 func (l *loop) encodeBatch(c *Command) {
 	items := make([]wire.BatchItem, len(c.Batch))
 	unnamed := l.a.cfg.Statements.Unnamed()
 	for i, it := range c.Batch {
-		items[i].Params = it.Args
 		switch {
 		case it.Kind == CmdExecute && it.Stmt != nil:
 			items[i].Info = it.Stmt
@@ -67,6 +76,18 @@ func (l *loop) encodeBatch(c *Command) {
 			}
 			items[i].Info = st.info
 		}
+		if it.Params == nil {
+			p, err := l.a.encodeFor(items[i].Info, it.Args)
+			if err != nil {
+				c.fail(&wire.BatchItemError{Index: i, Err: err})
+				return
+			}
+			it.Params = p
+		}
+		if items[i].Info != nil && !it.Params.Fits(items[i].Info.ParamOIDs) {
+			items[i].Info, items[i].SQL = nil, it.SQL
+		}
+		items[i].Encoded = it.Params
 	}
 	l.encode(c, opBatch, nil, func(b []byte) ([]byte, error) { return l.client.AppendBatch(b, items) })
 	if e := c.entry; e != nil && e.cmd == c {

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"encoding/hex"
 	"hash/fnv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/pgactor/pgactor/wire"
@@ -46,7 +47,8 @@ func stmtName(sql string) string {
 // stmtCache is the per-connection LRU of named prepared statements, keyed
 // by SQL text. Owned by the loop.
 type stmtCache struct {
-	max   int
+	max       int
+	published *sync.Map // the descriptions callers encode with: SQL → info
 	byKey map[string]*list.Element
 	lru   *list.List // front: most recently used; values are *cachedStmt
 }
@@ -59,10 +61,19 @@ type cachedStmt struct {
 	info    *wire.PreparedStatementInfo
 	waiters []*Command
 	elem    *list.Element
+	seq     uint64 // the encoding number of its Prepare
 }
 
-func newStmtCache(max int) *stmtCache {
-	return &stmtCache{max: max, byKey: map[string]*list.Element{}, lru: list.New()}
+func newStmtCache(max int, published *sync.Map) *stmtCache {
+	return &stmtCache{max: max, published: published, byKey: map[string]*list.Element{}, lru: list.New()}
+}
+
+// described records st's description and publishes it to callers.
+func (c *stmtCache) described(st *cachedStmt, info *wire.PreparedStatementInfo) {
+	st.info = info
+	if st.elem != nil {
+		c.published.Store(st.sql, info)
+	}
 }
 
 func (c *stmtCache) get(sql string) *cachedStmt {
@@ -99,6 +110,9 @@ func (c *stmtCache) remove(st *cachedStmt) {
 		return
 	}
 	c.lru.Remove(st.elem)
+	if st.info != nil {
+		c.published.CompareAndDelete(st.sql, st.info)
+	}
 	if cur, ok := c.byKey[st.sql]; ok && cur == st.elem {
 		delete(c.byKey, st.sql)
 	}

@@ -133,7 +133,7 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 		readc:   make(chan readResult, 1),
 		killc:   make(chan struct{}),
 		quit:    make(chan struct{}),
-		cache:   newStmtCache(size),
+		cache:   newStmtCache(size, &a.stmts),
 	}
 }
 

@@ -108,22 +108,19 @@ func (l *loop) headEvent(ev wire.Event) {
 		}
 	case *wire.PreparedStatementInfo:
 		if h.stmt != nil {
-			h.stmt.info = e
+			l.cache.described(h.stmt, e)
 			waiters := h.stmt.waiters
 			h.stmt.waiters = nil
 			for _, w := range waiters {
-				if w.abandoned {
-					continue
-				}
-				if w.Kind == CmdBatch {
+				switch {
+				case w.abandoned:
+				case w.Kind == CmdBatch:
 					l.encodeBatch(w)
-					continue
-				}
-				if l.a.cfg.Statements.Unnamed() {
+				case l.a.cfg.Statements.Unnamed():
 					l.unnamed(w) // a pooler was seen meanwhile: the name may not follow
-					continue
+				default:
+					l.runCached(w, h.stmt, e)
 				}
-				l.execute(w, e, h.stmt)
 			}
 			if l.preparing == h.stmt {
 				l.unstall()

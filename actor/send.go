@@ -43,8 +43,8 @@ func (l *loop) dispatch(c *Command) {
 			return l.client.AppendPrepare(b, c.Name, c.SQL, c.ParamOIDs...)
 		})
 	case CmdExecute:
-		if c.Stmt == nil {
-			c.fail(fmt.Errorf("actor: execute without a statement"))
+		if c.Stmt == nil || c.Params == nil {
+			c.fail(fmt.Errorf("actor: execute without a statement or encoded arguments"))
 			return
 		}
 		l.execute(c, c.Stmt, nil)
@@ -70,44 +70,81 @@ func (l *loop) dispatch(c *Command) {
 	}
 }
 
-// unnamed runs c on the unnamed statement, Parse to Sync in one flight.
+// unnamed runs c on the unnamed statement, Parse to Sync in one flight,
+// parsed with the parameter types its arguments were encoded for.
 func (l *loop) unnamed(c *Command) {
+	if !l.encodeLate(c, nil) {
+		return
+	}
 	l.encode(c, opUnnamed, nil, func(b []byte) ([]byte, error) {
-		return l.client.AppendExecuteUnnamed(b, c.SQL, c.Args)
+		return l.client.AppendExecuteUnnamedParams(b, c.SQL, c.Params)
 	})
 }
 
-// query runs c through the statement cache: a cached statement is bound and
-// executed at once (one round trip); an unknown one is prepared first, and
-// every command after c waits (deferred) until the Prepare answered and c
-// was encoded, so the wire order is the order commands arrived in. That
-// costs one round trip the first time a connection sees a statement.
+// query runs c through the statement cache. A cached statement that takes
+// the parameter types c was encoded for is bound and executed at once (one
+// round trip); one that takes other types runs c on the unnamed statement.
+// A statement the cache lost since c was encoded is prepared again (with
+// c's parameter types), and every command after c waits (deferred) until
+// the Prepare answered and c was encoded, so the wire order is the order
+// commands arrived in.
 func (l *loop) query(c *Command) {
 	st := l.cache.get(c.SQL)
 	if st != nil && st.info != nil {
-		l.execute(c, st.info, st)
+		l.runCached(c, st, st.info)
 		return
 	}
-	if st != nil {
-		st.waiters = append(st.waiters, c)
-		return
-	}
-	st, err := l.prepareCached(c.SQL)
-	if err != nil {
-		c.fail(err)
-		return
+	if st == nil {
+		var oids []uint32 // not encoded yet: the server infers the types
+		if c.Params != nil {
+			oids = c.Params.OIDs
+		}
+		var err error
+		if st, err = l.prepareCached(c.SQL, oids); err != nil {
+			c.fail(err)
+			return
+		}
 	}
 	st.waiters = append(st.waiters, c)
 	l.preparing = st
 }
 
-// prepareCached adds sql to the statement cache and sends its Prepare.
-func (l *loop) prepareCached(sql string) (*cachedStmt, error) {
+// runCached runs c with the statement st described as info.
+func (l *loop) runCached(c *Command, st *cachedStmt, info *wire.PreparedStatementInfo) {
+	if !l.encodeLate(c, info) {
+		return
+	}
+	if !c.Params.Fits(info.ParamOIDs) {
+		l.unnamed(c)
+		return
+	}
+	l.execute(c, info, st)
+}
+
+// encodeLate encodes the arguments Send copied because the statement was
+// new to the connection, for info's parameter types (nil: the types the
+// values imply). A bad argument answers c, and encodeLate reports false.
+func (l *loop) encodeLate(c *Command, info *wire.PreparedStatementInfo) bool {
+	if c.Params != nil {
+		return true
+	}
+	p, err := l.a.encodeFor(info, c.Args)
+	if err != nil {
+		c.fail(err)
+		return false
+	}
+	c.Params = p
+	return true
+}
+
+// prepareCached adds sql to the statement cache and sends its Prepare, with
+// the parameter types oids (nil or 0 lets the server infer them).
+func (l *loop) prepareCached(sql string, oids []uint32) (*cachedStmt, error) {
 	st, evicted := l.cache.add(sql)
 	if evicted != nil {
 		l.closeStatement(evicted)
 	}
-	b, err := l.client.AppendPrepare(l.wbuf, st.name, sql)
+	b, err := l.client.AppendPrepare(l.wbuf, st.name, sql, oids...)
 	if err != nil {
 		l.cache.remove(st)
 		return nil, err
@@ -116,13 +153,14 @@ func (l *loop) prepareCached(sql string) (*cachedStmt, error) {
 	e := l.newEntry()
 	e.op, e.stmt = opPrepare, st
 	l.push(e)
+	st.seq = e.seq
 	return st, nil
 }
 
-// execute binds c's arguments to info and executes it.
+// execute binds c's encoded arguments to info and executes it.
 func (l *loop) execute(c *Command, info *wire.PreparedStatementInfo, st *cachedStmt) {
 	l.encode(c, opExecute, st, func(b []byte) ([]byte, error) {
-		return l.client.AppendBindExecute(b, info, c.Args, 0)
+		return l.client.AppendBindExecuteParams(b, info, c.Params, 0)
 	})
 	if e := c.entry; e != nil && e.cmd == c {
 		e.info = info

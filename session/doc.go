@@ -58,6 +58,13 @@
 //     as prepared) and nothing is queued behind it; otherwise the command
 //     fails with an error SafeToRetry reports, and a Pool sends such a
 //     multiplexed command again elsewhere.
+//   - Arguments are read before Query, Exec or SendBatch returns. Once a
+//     connection has described a statement, the arguments are encoded in
+//     the caller's goroutine for the types the server gave; the first time
+//     a connection sees a statement they are deep-copied (slices, maps,
+//     pointers; a big.Int by value) and encoded once the server has
+//     described it. Either way a caller may reuse or change its buffers as
+//     soon as the call returns: nothing sent changes.
 //
 // # Prepared statements
 //

@@ -197,7 +197,7 @@ func (q *pendingQuery) dispatch() {
 // retry sends the query again as a fresh command (the old one is spent).
 func (q *pendingQuery) retry() {
 	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start}
-	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args, Stmt: q.cmd.Stmt}
+	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args, Params: q.cmd.Params, Stmt: q.cmd.Stmt}
 	n.dispatch()
 }
 
@@ -288,7 +288,7 @@ func (e *pendingExec) dispatch() {
 
 func (e *pendingExec) retry() {
 	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start}
-	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args, Stmt: e.cmd.Stmt}
+	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args, Params: e.cmd.Params, Stmt: e.cmd.Stmt}
 	n.dispatch()
 }
 

@@ -1,70 +1,67 @@
 package wire
 
 import (
-	"encoding/binary"
-	"strconv"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
-// appendBind encodes Bind for the unnamed portal: parameter formats and
-// values encoded by the registry against the types the server declared,
-// and the result formats chosen when the statement was described.
+// Params is the parameter part of a Bind message, encoded ahead of time
+// (codec.Registry.AppendParams) for parameters of the types OIDs: the
+// format codes and the values, laid out as the protocol wants them. A
+// statement can run with it when its parameter types agree with OIDs (an
+// OID of 0, a value encoded without a known type, agrees with any).
+type Params struct {
+	OIDs []uint32
+	Data []byte
+}
+
+// Fits reports whether p was encoded for parameters of the types oids.
+func (p *Params) Fits(oids []uint32) bool {
+	if len(p.OIDs) != len(oids) {
+		return false
+	}
+	for i, o := range p.OIDs {
+		if o != 0 && o != oids[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendBind encodes Bind for the unnamed portal with params encoded for
+// info's parameter types, asking for the result formats chosen when the
+// statement was described.
 func (c *Client) appendBind(dst []byte, info *PreparedStatementInfo, params []any) ([]byte, error) {
-	if len(params) != len(info.ParamOIDs) {
-		return dst, &UsageError{Op: "bind", Msg: "statement takes " + strconv.Itoa(len(info.ParamOIDs)) +
-			" parameters, got " + strconv.Itoa(len(params))}
-	}
-	if err := checkCString("statement name", info.Name); err != nil {
-		return dst, err
-	}
 	start := len(dst)
 	dst, at := beginMessage(dst, TagBind)
 	dst = append(dst, 0) // unnamed portal
 	dst = appendCString(dst, info.Name)
+	dst, err := c.decode.reg.AppendParams(dst, info.ParamOIDs, params, c.decode.options())
+	if err != nil {
+		return dst[:start], err
+	}
+	return closeBind(dst, start, at, info)
+}
 
-	// Formats are written after the values are known; reserve room for one
-	// code per parameter, then shrink to a single code when they agree.
-	n := len(params)
-	fmtAt := len(dst)
-	dst = appendInt16(dst, int16(uint16(n)))
-	for range n {
-		dst = append(dst, 0, 0)
+// appendBindParams is appendBind with parameters encoded beforehand.
+func appendBindParams(dst []byte, info *PreparedStatementInfo, p *Params) ([]byte, error) {
+	if p == nil {
+		return dst, &UsageError{Op: "bind", Msg: "no parameters encoded"}
 	}
-	dst = appendInt16(dst, int16(uint16(n)))
-	opts := c.decode.options()
-	// A NULL has no format; it takes whatever the others agree on.
-	allSame, first := true, int16(-1)
-	for i, p := range params {
-		lenAt := len(dst)
-		dst = append(dst, 0, 0, 0, 0)
-		out, format, null, err := c.decode.reg.AppendParam(dst, info.ParamOIDs[i], p, opts)
-		if err != nil {
-			return dst[:start], &ParamError{Index: i, Err: err}
-		}
-		dst = out
-		if null {
-			binary.BigEndian.PutUint32(dst[lenAt:], 0xffffffff)
-			continue
-		}
-		size := len(dst) - lenAt - 4
-		if size > maxFrontendBody {
-			return dst[:start], ErrMessageTooLarge
-		}
-		binary.BigEndian.PutUint32(dst[lenAt:], uint32(size))
-		binary.BigEndian.PutUint16(dst[fmtAt+2+2*i:], uint16(format))
-		if first == -1 {
-			first = format
-		} else if format != first {
-			allSame = false
-		}
+	if !p.Fits(info.ParamOIDs) {
+		return dst, &UsageError{Op: "bind", Msg: "parameters encoded for other types than the statement's"}
 	}
-	if allSame && n > 0 {
-		// One code applies to every parameter: drop the other n-1 slots.
-		binary.BigEndian.PutUint16(dst[fmtAt:], 1)
-		binary.BigEndian.PutUint16(dst[fmtAt+2:], uint16(max(first, 0)))
-		cut := fmtAt + 4
-		dst = append(dst[:cut], dst[cut+2*(n-1):]...)
-	}
+	start := len(dst)
+	dst, at := beginMessage(dst, TagBind)
+	dst = append(dst, 0)
+	dst = appendCString(dst, info.Name)
+	dst = append(dst, p.Data...)
+	return closeBind(dst, start, at, info)
+}
 
+func closeBind(dst []byte, start, at int, info *PreparedStatementInfo) ([]byte, error) {
+	if err := checkCString("statement name", info.Name); err != nil {
+		return dst[:start], err
+	}
 	dst = appendResultFormats(dst, info.Columns)
 	out, err := finishMessage(dst, at)
 	if err != nil {
@@ -99,13 +96,4 @@ func appendResultFormats(dst []byte, rd *RowDescription) []byte {
 }
 
 // ParamError wraps an encoding error with the parameter it happened in.
-type ParamError struct {
-	Index int // 0-based; reported as $Index+1
-	Err   error
-}
-
-func (e *ParamError) Error() string {
-	return "parameter $" + strconv.Itoa(e.Index+1) + ": " + e.Err.Error()
-}
-
-func (e *ParamError) Unwrap() error { return e.Err }
+type ParamError = codec.ParamError

@@ -632,6 +632,17 @@ func (c *Client) BindExecute(info *PreparedStatementInfo, params []any, maxRows 
 
 // AppendBindExecute is BindExecute appending to dst.
 func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, params []any, maxRows int) ([]byte, error) {
+	return c.appendBindExecute(dst, info, nil, params, maxRows)
+}
+
+// AppendBindExecuteParams is AppendBindExecute with parameters encoded
+// beforehand (EncodeParams, or codec.Registry.AppendParams), which must fit
+// info's parameter types.
+func (c *Client) AppendBindExecuteParams(dst []byte, info *PreparedStatementInfo, p *Params, maxRows int) ([]byte, error) {
+	return c.appendBindExecute(dst, info, p, nil, maxRows)
+}
+
+func (c *Client) appendBindExecute(dst []byte, info *PreparedStatementInfo, p *Params, params []any, maxRows int) ([]byte, error) {
 	if err := c.checkCommand("bind/execute"); err != nil {
 		return dst, err
 	}
@@ -642,7 +653,13 @@ func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, para
 		return dst, &UsageError{Op: "bind/execute", Msg: "maxRows out of range: " + strconv.Itoa(maxRows)}
 	}
 	start := len(dst)
-	b, err := c.appendBind(dst, info, params)
+	var b []byte
+	var err error
+	if p != nil {
+		b, err = appendBindParams(dst, info, p)
+	} else {
+		b, err = c.appendBind(dst, info, params)
+	}
 	if err != nil {
 		return dst[:start], err
 	}
@@ -680,11 +697,25 @@ func (c *Client) ExecuteUnnamed(sql string, params []any) ([]byte, error) {
 
 // AppendExecuteUnnamed is ExecuteUnnamed appending to dst.
 func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]byte, error) {
+	return c.appendExecuteUnnamed(dst, sql, nil, params)
+}
+
+// AppendExecuteUnnamedParams is AppendExecuteUnnamed with parameters
+// encoded beforehand: the statement is parsed with p.OIDs as its
+// parameter types.
+func (c *Client) AppendExecuteUnnamedParams(dst []byte, sql string, p *Params) ([]byte, error) {
+	if p == nil {
+		return dst, &UsageError{Op: "execute unnamed", Msg: "no parameters encoded"}
+	}
+	return c.appendExecuteUnnamed(dst, sql, p, nil)
+}
+
+func (c *Client) appendExecuteUnnamed(dst []byte, sql string, p *Params, params []any) ([]byte, error) {
 	if err := c.checkCommand("execute unnamed"); err != nil {
 		return dst, err
 	}
 	start := len(dst)
-	b, err := c.appendUnnamedBind(dst, sql, params)
+	b, err := c.appendUnnamedBind(dst, sql, p, params)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -702,6 +733,10 @@ type BatchItem struct {
 	Info   *PreparedStatementInfo
 	SQL    string
 	Params []any
+	// Encoded, when set, is used instead of Params: the parameters encoded
+	// beforehand, for Info's parameter types (or, unnamed, the types the
+	// statement is parsed with).
+	Encoded *Params
 }
 
 // AppendBatch appends the commands of items followed by one Sync: the
@@ -725,11 +760,15 @@ func (c *Client) AppendBatch(dst []byte, items []BatchItem) ([]byte, error) {
 	for i := range items {
 		it := &items[i]
 		var err error
-		if it.Info != nil {
+		switch {
+		case it.Info != nil && it.Encoded != nil:
+			b, err = appendBindParams(b, it.Info, it.Encoded)
+			barrier = barrier || MayCopyIn(it.Info.SQL)
+		case it.Info != nil:
 			b, err = c.appendBind(b, it.Info, it.Params)
 			barrier = barrier || MayCopyIn(it.Info.SQL)
-		} else {
-			b, err = c.appendUnnamedBind(b, it.SQL, it.Params)
+		default:
+			b, err = c.appendUnnamedBind(b, it.SQL, it.Encoded, it.Params)
 			barrier = barrier || MayCopyIn(it.SQL)
 		}
 		if err != nil {
@@ -768,19 +807,24 @@ func (o *op) startItem() {
 }
 
 // appendUnnamedBind appends Parse, Bind and Describe(portal) of sql on the
-// unnamed statement, with parameter types from the Go values.
-func (c *Client) appendUnnamedBind(dst []byte, sql string, params []any) ([]byte, error) {
-	if len(params) > 65535 {
-		return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
-	}
-	oids := make([]uint32, len(params))
-	for i, p := range params {
-		oids[i] = c.decode.reg.ParamOID(p)
+// unnamed statement: with p's parameter types and values when p is set,
+// otherwise with params and the types their Go values imply.
+func (c *Client) appendUnnamedBind(dst []byte, sql string, p *Params, params []any) ([]byte, error) {
+	if p == nil {
+		if len(params) > 65535 {
+			return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
+		}
+		oids := c.decode.reg.ParamOIDs(make([]uint32, 0, len(params)), params)
+		data, err := c.decode.reg.AppendParams(nil, oids, params, c.decode.options())
+		if err != nil {
+			return dst, err
+		}
+		p = &Params{OIDs: oids, Data: data}
 	}
 	start := len(dst)
-	b, err := appendParse(dst, "", sql, oids)
+	b, err := appendParse(dst, "", sql, p.OIDs)
 	if err == nil {
-		b, err = c.appendBind(b, &PreparedStatementInfo{ParamOIDs: oids}, params)
+		b, err = appendBindParams(b, &PreparedStatementInfo{ParamOIDs: p.OIDs}, p)
 	}
 	if err == nil {
 		b, err = appendDescribe(b, 'P', "")
