@@ -486,8 +486,8 @@ type Command struct {
 	// sent again) are used as they are.
 	Args   []any
 	Params *wire.Params
-	Name string
-	Stmt *wire.PreparedStatementInfo
+	Name   string
+	Stmt   *wire.PreparedStatementInfo
 	// ParamOIDs fixes parameter types for CmdPrepare.
 	ParamOIDs []uint32
 

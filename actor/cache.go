@@ -49,8 +49,8 @@ func stmtName(sql string) string {
 type stmtCache struct {
 	max       int
 	published *sync.Map // the descriptions callers encode with: SQL → info
-	byKey map[string]*list.Element
-	lru   *list.List // front: most recently used; values are *cachedStmt
+	byKey     map[string]*list.Element
+	lru       *list.List // front: most recently used; values are *cachedStmt
 }
 
 // cachedStmt is one statement: prepared (info set) or being prepared

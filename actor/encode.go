@@ -115,4 +115,3 @@ func (a *Actor) Statement(sql string) *wire.PreparedStatementInfo {
 	}
 	return nil
 }
-
