@@ -521,17 +521,18 @@ type Command struct {
 	// longer holds the connection (ErrOwnerEnded when nil). Reroute hands a
 	// command without an Owner back (a RetryError wrapping ErrHeld) instead
 	// of letting it wait while someone else holds the connection.
-	Owner    Token
-	Pin      Token
-	Unpin    bool
-	Reroute  bool
-	OwnerErr error
+	//
 	// Autocommit says the command belongs to no transaction (a pool's
 	// multiplexed command). If it leaves one open anyway (a raw BEGIN), the
 	// actor fails it with ErrTxLeftOpen, fails every command written behind
 	// it, and rolls back before anything else runs, so no acknowledged
 	// work is lost in a transaction nobody owns.
+	Unpin      bool
+	Reroute    bool
 	Autocommit bool
+	Owner      Token
+	Pin        Token
+	OwnerErr   error
 
 	// Observer, when set, hears about the command from the loop goroutine
 	// (or from Do, when the command could not be queued). Its methods must
@@ -548,9 +549,10 @@ type Command struct {
 	described  bool
 	rowsSent   bool
 	abandoned  bool // the caller was answered (canceled); discard the rest
-	retried    int
+	retried    uint8
 	completion Completion
 	batch      []RawRow
+	inline     [1]RawRow // the first batch of a WantRows command, when it is one row
 	entry      *entry // the wire op currently carrying the command
 }
 

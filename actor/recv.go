@@ -154,18 +154,25 @@ func (l *loop) addRow(c *Command, cols *wire.RowDescription, data []byte) {
 	if c == nil || (c.Rows == nil && !c.WantRows) || c.abandoned {
 		return
 	}
-	if c.batch == nil {
+	switch {
+	case c.batch == nil && c.Rows == nil:
+		// Most results are one row: it fits in the command itself.
+		c.batch = c.inline[:0:len(c.inline)]
+	case c.batch == nil:
 		// Start small and grow by append: most results are small.
-		if c.Rows != nil {
-			c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))
-		} else {
-			c.batch = make([]RawRow, 0, min(16, l.a.cfg.RowBatchSize))
-		}
+		c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))
+	case len(c.batch) == cap(c.batch) && c.inlineBatch():
+		c.batch = append(make([]RawRow, 0, min(16, max(l.a.cfg.RowBatchSize, 2))), c.batch...)
 	}
 	c.batch = append(c.batch, RawRow{Columns: cols, Data: data})
 	if len(c.batch) >= l.a.cfg.RowBatchSize {
 		l.sendBatch(c, true)
 	}
+}
+
+// inlineBatch reports whether c's batch lies in c.inline.
+func (c *Command) inlineBatch() bool {
+	return cap(c.batch) > 0 && &c.batch[:1][0] == &c.inline[0]
 }
 
 // describe tells the command's Observer its columns, once. For a WantRows
@@ -194,6 +201,10 @@ func (l *loop) sendBatch(c *Command, mustPause bool) {
 		// The rows outgrow one batch: now the consumer needs a stream.
 		c.Rows = futures.NewStream[RawRow](l.a.cfg.StreamBuffer)
 		l.describe(c, c.completion.Columns)
+	}
+	if c.inlineBatch() {
+		// A stream recycles what it is sent: never the command's own storage.
+		c.batch = append(c.Rows.Batch(min(16, l.a.cfg.RowBatchSize)), c.batch...)
 	}
 	if c.Rows.TrySend(c.batch) {
 		c.rowsSent = true

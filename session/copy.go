@@ -8,7 +8,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/wire/codec"
@@ -93,7 +92,7 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	var perr error // written before data is closed; read by the actor after
 	cmd := &actor.Command{Kind: actor.CmdCopyIn, SQL: sql.String(), CopySource: data,
 		CopyErr: func() error { return perr }}
-	start := time.Now()
+	start := monoNow()
 	x.traceStart(ctx, cmd.SQL, nil)
 	sendTo(ctx, t, cmd, nil)
 
@@ -340,7 +339,7 @@ func (p *Pool) CopyFrom(ctx context.Context, table Identifier, columns []string,
 // returns the number of rows the server reports.
 func copyTo(ctx context.Context, x *common, t target, w io.Writer, sql string) (int64, error) {
 	cmd := &actor.Command{Kind: actor.CmdCopyOut, SQL: sql, Rows: actor.NewRowStream(4)}
-	start := time.Now()
+	start := monoNow()
 	x.traceStart(ctx, sql, nil)
 	sendTo(ctx, t, cmd, nil)
 	var werr error

@@ -152,7 +152,7 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 	if err != nil {
 		return futures.Resolved[*Rows](nil, err)
 	}
-	q := &pendingQuery{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
+	q := &pendingQuery{x: x, t: t, ctx: ctx, sql: sql, args: args, start: monoNow()}
 	q.fut = &q.own
 	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
@@ -177,7 +177,7 @@ type pendingQuery struct {
 	args     []any
 	fut      *futures.Future[*Rows] // the caller's: own, or the first attempt's
 	attempts int
-	start    time.Time
+	start    time.Duration // monoNow() when sent, for tracing
 	c        *conn
 
 	cmd  actor.Command
@@ -243,7 +243,7 @@ func (x *common) newExec(ctx context.Context, t target, sql string, args []any) 
 		// allows several statements, as users of database/sql expect.
 		kind = actor.CmdSimple
 	}
-	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args, start: time.Now()}
+	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args, start: monoNow()}
 	e.fut = &e.own
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = kind, sql, args
 	return e
@@ -266,7 +266,7 @@ type pendingExec struct {
 	args     []any
 	fut      *futures.Future[CommandTag]
 	attempts int
-	start    time.Time
+	start    time.Duration // monoNow() when sent, for tracing
 
 	bad error // the arguments could not be prepared
 

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
@@ -49,7 +48,7 @@ func prepare(ctx context.Context, x *common, t target, name, sql string, paramOI
 
 // Query runs the statement with args.
 func (s *Stmt) Query(ctx context.Context, args ...any) *futures.Future[*Rows] {
-	q := &pendingQuery{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: time.Now()}
+	q := &pendingQuery{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: monoNow()}
 	q.fut = &q.own
 	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.Stmt, q.cmd.Args = actor.CmdExecute, s.info, args
@@ -64,7 +63,7 @@ func (s *Stmt) QueryRow(ctx context.Context, args ...any) *Row {
 
 // Exec runs the statement, discarding rows.
 func (s *Stmt) Exec(ctx context.Context, args ...any) *futures.Future[CommandTag] {
-	e := &pendingExec{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: time.Now()}
+	e := &pendingExec{x: s.x, t: s.t, ctx: ctx, sql: s.info.SQL, args: args, start: monoNow()}
 	e.fut = &e.own
 	e.cmd.Kind, e.cmd.Stmt, e.cmd.Args = actor.CmdExecute, s.info, args
 	e.dispatch()
