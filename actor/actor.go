@@ -553,7 +553,7 @@ type Command struct {
 	completion Completion
 	batch      []RawRow
 	inline     [1]RawRow // the first batch of a WantRows command, when it is one row
-	entry      *entry // the wire op currently carrying the command
+	entry      *entry    // the wire op currently carrying the command
 }
 
 func (c *Command) prepareSend(ctx context.Context) error {
