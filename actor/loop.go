@@ -37,6 +37,7 @@ type loop struct {
 		err error
 	}
 	encodedSeq uint64 // number of commands encoded so far
+	heldBytes  int    // wbuf holds only new commands held back while the server is busy (serverBusy)
 
 	// Reading.
 	readc  chan readResult
@@ -183,6 +184,9 @@ func (l *loop) run(leftover []byte) {
 			} else {
 				l.control(m)
 			}
+			if cause = l.flush(); cause != nil { // a cancel may end a COPY
+				return
+			}
 			continue
 		default:
 		}
@@ -211,6 +215,8 @@ func (l *loop) run(leftover []byte) {
 			batch = l.paused.batch
 		}
 
+		arrived := false                    // this turn only took new commands
+		fresh := len(l.wbuf) == l.heldBytes // nothing but held-back commands waits to go out
 		select {
 		case m, ok := <-ctl:
 			if !ok {
@@ -223,6 +229,7 @@ func (l *loop) run(leftover []byte) {
 				data = nil
 				break
 			}
+			arrived = fresh
 			l.accept(m.cmd)
 			// Take whatever else is waiting, so it all goes out in one write.
 			for len(l.fifo) < a.cfg.MaxInFlight && l.preparing == nil {
@@ -268,10 +275,33 @@ func (l *loop) run(leftover []byte) {
 			cause = l.killCause
 			return
 		}
+		if arrived && l.serverBusy() && len(l.wbuf) < coalesceMax {
+			// Coalesce: see serverBusy.
+			l.heldBytes = len(l.wbuf)
+			continue
+		}
 		if cause = l.flush(); cause != nil {
 			return
 		}
 	}
+}
+
+// coalesceMax bounds the bytes of new commands held back while the server
+// is busy with earlier ones.
+const coalesceMax = 64 << 10
+
+// serverBusy reports whether the server is running a command we wrote and
+// has not answered it yet. New commands then wait in the write buffer
+// until something arrives from the server, and go out together: the server
+// runs one connection's commands one after the other, so they could not
+// start earlier anyway, and one write of many commands costs the server one
+// read instead of one per command. A command sent while nothing is in
+// flight goes out at once, so a lone query waits for nothing. Only turns
+// that took new commands hold back: bytes the server may be waiting for
+// (COPY data, the next Execute of a paged portal, a CopyFail) go out with
+// every other turn.
+func (l *loop) serverBusy() bool {
+	return len(l.fifo) > 0 && l.fifo[0].seq <= l.wroteUpTo && l.copying == nil && !l.client.Copying()
 }
 
 func tryRecv(c <-chan message) (m message, ok, got bool) {
@@ -285,6 +315,7 @@ func tryRecv(c <-chan message) (m message, ok, got bool) {
 
 // flush hands what this turn encoded to the writer, if it is idle.
 func (l *loop) flush() error {
+	l.heldBytes = 0
 	if out := l.client.NeededSync(); len(out) > 0 {
 		l.wbuf = append(l.wbuf, out...)
 	}
