@@ -294,6 +294,7 @@ func (a *Actor) send(ctx context.Context, cmd *Command) error {
 // the command is answered with ErrCanceled. Best effort: it does nothing
 // once the command is answered or the actor is closing.
 func (a *Actor) Cancel(cmd *Command) {
+	cmd.cancelAsked.Store(true)
 	a.mb.SendControl(message{cmd: cmd, ctl: ctlCancel})
 }
 
@@ -545,6 +546,14 @@ type Command struct {
 
 	ctx       context.Context
 	stopWatch func() bool
+	// released is set once the actor is done with the command (after its
+	// Result was resolved); cancelAsked when Cancel was called for it, and
+	// watchFired when its context ended before its answer: a cancel for it
+	// may then still be on its way to the loop. See Reusable.
+	released    atomic.Bool
+	cancelAsked atomic.Bool
+	watchFired  bool
+	inBatch     bool // a command of a CmdBatch: released with the batch
 	// Owned by the loop.
 	described  bool
 	rowsSent   bool
@@ -608,11 +617,31 @@ func (c *Command) done(comp Completion, err error) {
 	if _, _, ok := c.Result.Result(); ok {
 		return
 	}
-	if c.stopWatch != nil {
-		c.stopWatch()
+	if c.stopWatch != nil && !c.stopWatch() {
+		c.watchFired = true
+	}
+	if c.entry != nil {
+		c.entry = nil // its entry is recycled without looking back at c
 	}
 	if c.Observer != nil {
 		c.Observer.Done(c, comp, err)
 	}
 	c.Result.Resolve(comp, err)
+	// Nothing below may touch c or its batch's commands but the flags.
+	if c.inBatch {
+		return
+	}
+	for _, it := range c.Batch {
+		it.released.Store(true)
+	}
+	c.released.Store(true)
+}
+
+// Reusable reports whether the command's memory may be used for another
+// command: the actor is done with it and no cancel for it can still reach
+// the loop. A caller recycling commands (or what embeds them) checks it
+// once it has taken the result; when it reports false, leave the command
+// to the garbage collector.
+func (c *Command) Reusable() bool {
+	return c.released.Load() && !c.watchFired && !c.cancelAsked.Load()
 }

@@ -38,6 +38,9 @@ func (a *Actor) encodeArgs(cmd *Command) error {
 		cmd.Params, err = a.encodeFor(cmd.Stmt, cmd.Args)
 		return err
 	case CmdBatch:
+		for _, it := range cmd.Batch {
+			it.inBatch = true // released with the batch (Command.done)
+		}
 		for i, it := range cmd.Batch {
 			var err error
 			switch it.Kind {

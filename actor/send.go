@@ -249,10 +249,9 @@ func (l *loop) newEntry() *entry {
 	return &entry{}
 }
 
+// recycle keeps e for reuse. It must not touch e.cmd: once answered, the
+// command may already be in its caller's hands again (Command.Reusable).
 func (l *loop) recycle(e *entry) {
-	if e.cmd != nil && e.cmd.entry == e {
-		e.cmd.entry = nil
-	}
 	clear(e.items)
 	*e = entry{}
 	if len(l.freeEntries) < 1024 {

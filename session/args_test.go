@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -155,5 +156,63 @@ func TestEvictedWhileQueued(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestQueryRowRecycled runs QueryRow from many goroutines, some with
+// contexts that end at once or mid-flight, on a Session and a Pool: the
+// memory of a scanned Row is reused for later queries, and no caller may
+// ever see another's answer. A Row scans once.
+func TestQueryRowRecycled(t *testing.T) {
+	d := dsn(t, pgtest.Trust)
+	s := connect(t, d)
+	p := newPool(t, d, &session.PoolOptions{MaxConns: 3})
+	type querier interface {
+		QueryRow(ctx context.Context, sql string, args ...any) *session.Row
+	}
+	for name, q := range map[string]querier{"session": s, "pool": p} {
+		t.Run(name, func(t *testing.T) {
+			errc := make(chan error, 16)
+			for g := range 16 {
+				go func() {
+					for i := range 300 {
+						ctx, cancel := context.WithCancel(context.Background())
+						switch i % 10 {
+						case 3:
+							cancel() // gone before it is sent
+						case 7:
+							ctx, cancel = context.WithTimeout(ctx, time.Duration(i%5)*20*time.Microsecond)
+						}
+						want := fmt.Sprintf("%d/%d", g, i)
+						var n int64
+						var tag string
+						r := q.QueryRow(ctx, "SELECT $1::int8, $2::text", int64(g*1000+i), want)
+						err := r.Scan(&n, &tag)
+						cancel()
+						if err != nil {
+							if ctx.Err() != nil {
+								continue
+							}
+							errc <- fmt.Errorf("%s: %w", want, err)
+							return
+						}
+						if n != int64(g*1000+i) || tag != want {
+							errc <- fmt.Errorf("caller %s got (%d, %s): another caller's answer", want, n, tag)
+							return
+						}
+						if err := r.Scan(&n, &tag); !errors.Is(err, session.ErrRowScanned) {
+							errc <- fmt.Errorf("second Scan: %v", err)
+							return
+						}
+					}
+					errc <- nil
+				}()
+			}
+			for range 16 {
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -47,7 +47,11 @@ func (b *Batch) Len() int { return len(b.cmds) }
 
 // Query queues a query; its future gives the rows.
 func (b *Batch) Query(sql string, args ...any) *futures.Future[*Rows] {
-	q := &pendingQuery{}
+	return b.query(&pendingQuery{}, sql, args).fut
+}
+
+func (b *Batch) query(q *pendingQuery, sql string, args []any) *pendingQuery {
+	q.attempts = 1 // sent once, with the batch
 	q.fut = &q.own
 	q.own.SetRelease(releaseRows)
 	q.sql, q.args = b.prepare(sql, args)
@@ -56,13 +60,14 @@ func (b *Batch) Query(sql string, args ...any) *futures.Future[*Rows] {
 	q.cmd.Observer = q
 	b.cmds = append(b.cmds, &q.cmd)
 	b.qs = append(b.qs, q)
-	return q.fut
+	return q
 }
 
 // QueryRow queues a query whose first row Scan reads once the batch was
 // sent.
 func (b *Batch) QueryRow(sql string, args ...any) *Row {
-	r := &Row{fut: b.Query(sql, args...)}
+	q := b.query(queryPool.Get().(*pendingQuery), sql, args)
+	r := &Row{fut: q.fut, q: q}
 	b.rows = append(b.rows, r)
 	return r
 }

@@ -152,12 +152,49 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 	if err != nil {
 		return futures.Resolved[*Rows](nil, err)
 	}
-	q := &pendingQuery{x: x, t: t, ctx: ctx, sql: sql, args: args, start: monoNow()}
+	q := &pendingQuery{}
+	q.init(x, t, ctx, kind, sql, args)
+	q.dispatch()
+	return q.fut
+}
+
+// queryRow runs sql on t for a Row. Nobody but the Row sees the query's
+// future and rows, so once Scan has read them the query's memory is
+// recycled (when the actor reports the command Reusable).
+func (x *common) queryRow(ctx context.Context, t target, sql string, args []any) *Row {
+	sql, args, err := prepareArgs(sql, args)
+	if err != nil {
+		return &Row{fut: futures.Resolved[*Rows](nil, err), ctx: ctx}
+	}
+	q := queryPool.Get().(*pendingQuery)
+	q.init(x, t, ctx, actor.CmdQuery, sql, args)
+	r := &Row{fut: q.fut, ctx: ctx, q: q}
+	q.dispatch()
+	return r
+}
+
+func (q *pendingQuery) init(x *common, t target, ctx context.Context, kind actor.Kind, sql string, args []any) {
+	q.x, q.t, q.ctx, q.sql, q.args, q.start = x, t, ctx, sql, args, monoNow()
 	q.fut = &q.own
 	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
-	q.dispatch()
-	return q.fut
+}
+
+// queryPool keeps the memory of QueryRow's queries for the next ones.
+var queryPool = sync.Pool{New: func() any { return new(pendingQuery) }}
+
+// recycle gives q back to queryPool if nothing can reach it any more: it
+// was sent once (a re-routed query's future lives in the first attempt),
+// its rows were taken, and the actor is done with its command. Otherwise
+// the garbage collector takes it.
+func (q *pendingQuery) recycle() {
+	if q.attempts != 1 || q.rerouted || q.fut != &q.own || !q.cmd.Reusable() {
+		return
+	}
+	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
+	*q = pendingQuery{}
+	q.rows.vals, q.rows.plans = vals, plans
+	queryPool.Put(q)
 }
 
 // releaseRows takes over the rows of a query whose caller gave up waiting
@@ -179,6 +216,7 @@ type pendingQuery struct {
 	attempts int
 	start    time.Duration // monoNow() when sent, for tracing
 	c        *conn
+	rerouted bool // sent again as another pendingQuery, which resolves fut
 
 	cmd  actor.Command
 	own  futures.Future[*Rows]
@@ -205,6 +243,7 @@ func (q *pendingQuery) retry() {
 func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err error) {
 	if err != nil {
 		if rerouted(q.t, q.ctx, err, q.attempts) {
+			q.rerouted = true
 			go q.retry() // not on the connection's goroutine
 			return
 		}
@@ -213,7 +252,8 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		return
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c)}
+	vals, plans := q.rows.vals, q.rows.plans // buffers of a recycled query
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c), vals: vals, plans: plans}
 	q.fut.Resolve(&q.rows, nil)
 }
 

@@ -354,7 +354,7 @@ func (p *Pool) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Row
 
 // QueryRow is a multiplexed Session.QueryRow.
 func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) *Row {
-	return &Row{fut: p.Query(ctx, sql, args...), ctx: ctx}
+	return p.queryRow(ctx, p, sql, args)
 }
 
 // Exec is a multiplexed Session.Exec.
@@ -419,7 +419,7 @@ func (c *Conn) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Row
 }
 
 func (c *Conn) QueryRow(ctx context.Context, sql string, args ...any) *Row {
-	return &Row{fut: c.Query(ctx, sql, args...), ctx: ctx}
+	return c.p.queryRow(ctx, c, sql, args)
 }
 
 func (c *Conn) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {

@@ -277,11 +277,28 @@ func (r *Rows) Chan(ctx context.Context) <-chan []any {
 type Row struct {
 	fut *futures.Future[*Rows]
 	ctx context.Context
+	q   *pendingQuery // recycled after Scan, when set
 }
 
+// ErrRowScanned is returned by a second Scan of the same Row.
+var ErrRowScanned = errors.New("pgactor: Row.Scan called twice")
+
 // Scan reads the first row into dest and discards the rest; ErrNoRows when
-// there is none.
+// there is none. A Row can be scanned once.
 func (r *Row) Scan(dest ...any) error {
+	if r.fut == nil {
+		return ErrRowScanned
+	}
+	err := r.scan(dest)
+	r.fut = nil
+	if q := r.q; q != nil {
+		r.q = nil
+		q.recycle()
+	}
+	return err
+}
+
+func (r *Row) scan(dest []any) error {
 	rows, err := r.fut.Await(r.ctx)
 	if err != nil {
 		return wrapCtx(r.ctx, err)

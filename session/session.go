@@ -96,7 +96,7 @@ func (s *Session) SimpleQuery(ctx context.Context, sql string) *futures.Future[*
 
 // QueryRow sends sql and returns a Row to Scan; it blocks only in Scan.
 func (s *Session) QueryRow(ctx context.Context, sql string, args ...any) *Row {
-	return &Row{fut: s.Query(ctx, sql, args...), ctx: ctx}
+	return s.queryRow(ctx, s, sql, args)
 }
 
 // Exec sends sql with args, discarding any rows, and returns at once; the

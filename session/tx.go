@@ -100,7 +100,7 @@ func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Futur
 
 // QueryRow is Session.QueryRow inside the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
-	return &Row{fut: tx.Query(ctx, sql, args...), ctx: ctx}
+	return tx.x.queryRow(ctx, tx, sql, args)
 }
 
 // Exec is Session.Exec inside the transaction: it returns at once, so a
