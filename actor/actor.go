@@ -487,6 +487,7 @@ type Command struct {
 	// sent again) are used as they are.
 	Args   []any
 	Params *wire.Params
+	params wire.Params // what Params points to when Send encoded them
 	Name   string
 	Stmt   *wire.PreparedStatementInfo
 	// ParamOIDs fixes parameter types for CmdPrepare.
@@ -635,6 +636,14 @@ func (c *Command) done(comp Completion, err error) {
 		it.released.Store(true)
 	}
 	c.released.Store(true)
+}
+
+// Reset clears c for another command, keeping the memory of its encoded
+// parameters. Only for a command that is Reusable (or was never sent).
+func (c *Command) Reset() {
+	buf := c.params.Data[:0]
+	*c = Command{}
+	c.params.Data = buf
 }
 
 // Reusable reports whether the command's memory may be used for another

@@ -77,12 +77,10 @@ func (l *loop) encodeBatch(c *Command) {
 			items[i].Info = st.info
 		}
 		if it.Params == nil {
-			p, err := l.a.encodeFor(items[i].Info, it.Args)
-			if err != nil {
+			if err := l.a.encode(it, items[i].Info); err != nil {
 				c.fail(&wire.BatchItemError{Index: i, Err: err})
 				return
 			}
-			it.Params = p
 		}
 		if items[i].Info != nil && !it.Params.Fits(items[i].Info.ParamOIDs) {
 			items[i].Info, items[i].SQL = nil, it.SQL

@@ -34,9 +34,7 @@ func (a *Actor) encodeArgs(cmd *Command) error {
 		if cmd.Params != nil || cmd.Stmt == nil {
 			return nil
 		}
-		var err error
-		cmd.Params, err = a.encodeFor(cmd.Stmt, cmd.Args)
-		return err
+		return a.encode(cmd, cmd.Stmt)
 	case CmdBatch:
 		for _, it := range cmd.Batch {
 			it.inBatch = true // released with the batch (Command.done)
@@ -70,26 +68,29 @@ func (a *Actor) encodeQuery(cmd *Command) error {
 			return nil
 		}
 	}
-	var err error
-	cmd.Params, err = a.encodeFor(info, cmd.Args)
-	return err
+	return a.encode(cmd, info)
 }
 
-// encodeFor encodes args for info's parameter types, or for the types the
-// values imply when info is nil (unnamed statements).
-func (a *Actor) encodeFor(info *wire.PreparedStatementInfo, args []any) (*wire.Params, error) {
-	p := &wire.Params{}
+// encode encodes c's arguments for info's parameter types, or for the
+// types the values imply when info is nil, into the command's own
+// parameter buffer (kept across Reset), and points c.Params at it.
+func (a *Actor) encode(c *Command, info *wire.PreparedStatementInfo) error {
+	p := &c.params
 	if info != nil {
 		p.OIDs = info.ParamOIDs
 	} else {
-		p.OIDs = a.reg.ParamOIDs(make([]uint32, 0, len(args)), args)
+		p.OIDs = a.reg.ParamOIDs(make([]uint32, 0, len(c.Args)), c.Args)
+	}
+	dst := p.Data[:0]
+	if dst == nil {
+		dst = make([]byte, 0, paramsSizeHint(c.Args))
 	}
 	var err error
-	p.Data, err = a.reg.AppendParams(make([]byte, 0, paramsSizeHint(args)), p.OIDs, args, nil)
-	if err != nil {
-		return nil, err
+	if p.Data, err = a.reg.AppendParams(dst, p.OIDs, c.Args, nil); err != nil {
+		return err
 	}
-	return p, nil
+	c.Params = p
+	return nil
 }
 
 // paramsSizeHint guesses the encoded size of args, so that the common case

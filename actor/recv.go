@@ -234,7 +234,11 @@ func (l *loop) finishHead(status byte) {
 	h := l.fifo[0]
 	defer l.recycle(h)
 	l.fifo[0] = nil
-	l.fifo = l.fifo[1:] // append reallocates when the front runs out: amortized O(1)
+	if len(l.fifo) == 1 {
+		l.fifo = l.fifo[:0] // keep the array: a lone command costs no allocation
+	} else {
+		l.fifo = l.fifo[1:] // append reallocates when the front runs out: amortized O(1)
+	}
 	l.a.inFlight.Store(int64(len(l.fifo)))
 	l.a.txStatus.Store(uint32(status))
 	l.a.progress.Store(monotonic())

@@ -128,12 +128,10 @@ func (l *loop) encodeLate(c *Command, info *wire.PreparedStatementInfo) bool {
 	if c.Params != nil {
 		return true
 	}
-	p, err := l.a.encodeFor(info, c.Args)
-	if err != nil {
+	if err := l.a.encode(c, info); err != nil {
 		c.fail(err)
 		return false
 	}
-	c.Params = p
 	return true
 }
 

@@ -192,8 +192,11 @@ func (q *pendingQuery) recycle() {
 		return
 	}
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
-	*q = pendingQuery{}
-	q.rows.vals, q.rows.plans = vals, plans
+	q.x, q.t, q.ctx, q.sql, q.args, q.fut = nil, nil, nil, "", nil, nil
+	q.attempts, q.start, q.c, q.rerouted = 0, 0, nil, false
+	q.cmd.Reset()
+	q.own = futures.Future[*Rows]{}
+	q.rows = Rows{vals: vals, plans: plans}
 	queryPool.Put(q)
 }
 

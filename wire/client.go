@@ -528,8 +528,12 @@ func (c *Client) pop() {
 	c.queue[0] = nil
 	// Slide the window instead of shifting: a deep pipeline pops in O(1),
 	// and append reallocates (copying only what is live) when the front
-	// runs out.
-	c.queue = c.queue[1:]
+	// runs out. An emptied queue keeps its array.
+	if len(c.queue) == 1 {
+		c.queue = c.queue[:0]
+	} else {
+		c.queue = c.queue[1:]
+	}
 	o.info, o.rows, o.held, o.batch = nil, nil, nil, nil
 	c.free = append(c.free, o)
 }
