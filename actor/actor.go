@@ -7,8 +7,8 @@
 // outcome from futures and row streams; no lock guards the connection.
 // Every command carries its own Sync, so commands from many goroutines are
 // pipelined: all the commands the loop picks up in one turn go out in one
-// write, and the loop keeps a FIFO of what it expects back, in step with the
-// wire client's own.
+// write. What is in flight lives in one FIFO, the wire client's own: each
+// wire command carries the loop's entry for it as its tag.
 //
 // The loop never blocks on I/O. A slow row consumer makes it stop reading
 // the socket (so the server slows down through TCP), never grow memory; a
@@ -54,6 +54,11 @@ type Config struct {
 	Address string // "host:port" or a socket path
 
 	Wire wire.Config
+
+	// Types is the registry arguments are encoded with, and the one that
+	// chooses the result formats asked for (binary where it decodes a type
+	// in binary); nil means codec.Default().
+	Types *codec.Registry
 
 	// TLS, when set, makes the actor send SSLRequest and run crypto/tls.
 	// With TLSRequired a server that refuses TLS is an error; without it the
@@ -238,7 +243,7 @@ func Connect(ctx context.Context, dialer Dialer, cfg Config) (*Actor, error) {
 		conn:   conn,
 		mb:     mailbox.NewWithControl[message](cfg.MailboxSize, cfg.MaxInFlight+cfg.MailboxSize+16),
 		done:   make(chan struct{}),
-		reg:    cfg.Wire.Types,
+		reg:    cfg.Types,
 	}
 	if a.reg == nil {
 		a.reg = codec.Default()

@@ -85,7 +85,7 @@ func (l *loop) encodeBatch(c *Command) {
 		if items[i].Info != nil && !it.Params.Fits(items[i].Info.ParamOIDs) {
 			items[i].Info, items[i].SQL = nil, it.SQL
 		}
-		items[i].Encoded = it.Params
+		items[i].Params = it.Params
 	}
 	l.encode(c, opBatch, nil, func(b []byte) ([]byte, error) { return l.client.AppendBatch(b, items) })
 	if e := c.entry; e != nil && e.cmd == c {

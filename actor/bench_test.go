@@ -8,6 +8,7 @@ import (
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // BenchmarkSequentialActor is one goroutine running SELECT $1::int8 through
@@ -82,12 +83,15 @@ func BenchmarkSequentialBareWire(b *testing.B) {
 	info := readyLoop()
 	out := make([]byte, 0, 128)
 	args := make([]any, 1)
+	reg := codec.Default()
+	params := &wire.Params{OIDs: info.ParamOIDs}
 	b.ReportAllocs()
 	var i int64
 	for b.Loop() {
 		i++
 		args[0] = i
-		out, _ = c.AppendBindExecute(out[:0], info, args, 0)
+		params.Data, _ = reg.AppendParams(params.Data[:0], info.ParamOIDs, args, nil)
+		out, _ = c.AppendBindExecute(out[:0], info, params, 0)
 		nc.Write(out)
 		readyLoop()
 	}

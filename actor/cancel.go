@@ -31,7 +31,7 @@ func (l *loop) cancel(c *Command) {
 		l.wbuf, _ = l.client.EndCopy(l.wbuf, "canceled by the client")
 		return
 	}
-	if len(l.fifo) > 0 && l.fifo[0] == e {
+	if l.head() == e {
 		l.sendCancel(e)
 	} else {
 		e.cancelWhenHead = true
@@ -54,7 +54,8 @@ func (l *loop) dropWaiter(c *Command) bool {
 	if c.Kind != CmdQuery && c.Kind != CmdBatch {
 		return false
 	}
-	for _, e := range l.fifo {
+	for i := range l.inFlight() {
+		e := l.at(i)
 		if e.op != opPrepare || e.stmt == nil {
 			continue
 		}

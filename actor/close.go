@@ -42,7 +42,8 @@ func (l *loop) shutdown(cause error) {
 		l.paused.cmd.fail(&ConnError{Cause: cause})
 		l.paused = nil
 	}
-	for _, e := range l.fifo {
+	for i := range l.inFlight() {
+		e := l.at(i)
 		if e.stmt != nil {
 			for _, w := range e.stmt.waiters {
 				// Waiting for a Prepare: their own bytes were never sent.
@@ -54,7 +55,6 @@ func (l *loop) shutdown(cause error) {
 			c.fail(&ConnError{Cause: cause, SafeToRetry: e.seq > l.wroteUpTo})
 		}
 	}
-	l.fifo = nil
 	a.inFlight.Store(0)
 	for _, c := range l.deferred {
 		c.fail(&ConnError{Cause: cause, SafeToRetry: true})

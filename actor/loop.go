@@ -18,8 +18,7 @@ type loop struct {
 	a      *Actor
 	client *wire.Client
 
-	fifo        []*entry // in step with the wire client's queue, head first
-	freeEntries []*entry
+	freeEntries []*entry // the wire client's queue carries the entries in flight (push)
 
 	// Writing: wbuf collects what this turn encoded; the writer owns the
 	// buffer it is writing until it hands it back on wdone.
@@ -190,13 +189,13 @@ func (l *loop) run(leftover []byte) {
 			continue
 		default:
 		}
-		if data == nil && len(l.fifo) == 0 && l.paused == nil && !l.writing {
+		if data == nil && l.inFlight() == 0 && l.paused == nil && !l.writing {
 			cause = l.terminate()
 			return
 		}
 
 		var recv <-chan message
-		if len(l.fifo) < a.cfg.MaxInFlight && l.preparing == nil {
+		if l.inFlight() < a.cfg.MaxInFlight && l.preparing == nil {
 			recv = data
 		}
 		var copyc <-chan []byte
@@ -232,7 +231,7 @@ func (l *loop) run(leftover []byte) {
 			arrived = fresh
 			l.accept(m.cmd)
 			// Take whatever else is waiting, so it all goes out in one write.
-			for len(l.fifo) < a.cfg.MaxInFlight && l.preparing == nil {
+			for l.inFlight() < a.cfg.MaxInFlight && l.preparing == nil {
 				m, ok, got := tryRecv(data)
 				if !got {
 					break
@@ -301,7 +300,8 @@ const coalesceMax = 64 << 10
 // (COPY data, the next Execute of a paged portal, a CopyFail) go out with
 // every other turn.
 func (l *loop) serverBusy() bool {
-	return len(l.fifo) > 0 && l.fifo[0].seq <= l.wroteUpTo && l.copying == nil && !l.client.Copying()
+	h := l.head()
+	return h != nil && h.seq <= l.wroteUpTo && l.copying == nil && !l.client.Copying()
 }
 
 func tryRecv(c <-chan message) (m message, ok, got bool) {

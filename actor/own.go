@@ -117,8 +117,8 @@ func (l *loop) unpin(c *Command) {
 		return
 	}
 	l.releasing = true
-	if n := len(l.fifo); n > 0 {
-		l.fifo[n-1].releaseAfter = true
+	if n := l.inFlight(); n > 0 {
+		l.at(n - 1).releaseAfter = true
 		return
 	}
 	l.settleRelease()
@@ -179,7 +179,8 @@ func (l *loop) dropHeld(c *Command) bool {
 // their work before the connection is anyone's again.
 func (l *loop) strayTransaction(h *entry) {
 	h.poisoned = true
-	for _, e := range l.fifo {
+	for i := range l.inFlight() {
+		e := l.at(i)
 		e.poisoned = true
 	}
 	b, err := l.client.AppendSimpleQuery(l.wbuf, "ROLLBACK")

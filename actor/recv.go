@@ -15,8 +15,8 @@ func (l *loop) processEvents() error {
 		ev := l.client.NextEvent()
 		if ev == wire.NeedData {
 			// About to wait for the socket: let consumers see what came so far.
-			if len(l.fifo) > 0 {
-				if c := l.fifo[0].current(); c != nil && len(c.batch) > 0 && !c.abandoned {
+			if h := l.head(); h != nil {
+				if c := h.current(); c != nil && len(c.batch) > 0 && !c.abandoned {
 					l.sendBatch(c, false)
 				}
 			}
@@ -48,7 +48,7 @@ func (l *loop) processEvents() error {
 				l.a.cfg.OnNotification(e)
 			}
 		case *wire.ReadyForQuery:
-			l.finishHead(e.TxStatus)
+			l.finishHead(e)
 		default:
 			l.headEvent(ev)
 		}
@@ -59,12 +59,7 @@ func (l *loop) processEvents() error {
 	return nil
 }
 
-func (l *loop) head() *entry {
-	if len(l.fifo) == 0 {
-		return nil
-	}
-	return l.fifo[0]
-}
+func (l *loop) head() *entry { return l.at(0) }
 
 // headEvent gives an event to the entry at the head of the FIFO.
 func (l *loop) headEvent(ev wire.Event) {
@@ -229,21 +224,19 @@ func (l *loop) unpause(taken bool) {
 	}
 }
 
-// finishHead pops the head entry at its ReadyForQuery and settles it.
-func (l *loop) finishHead(status byte) {
-	h := l.fifo[0]
-	defer l.recycle(h)
-	l.fifo[0] = nil
-	if len(l.fifo) == 1 {
-		l.fifo = l.fifo[:0] // keep the array: a lone command costs no allocation
-	} else {
-		l.fifo = l.fifo[1:] // append reallocates when the front runs out: amortized O(1)
+// finishHead settles the entry whose ReadyForQuery arrived (the wire client
+// popped it already).
+func (l *loop) finishHead(rfq *wire.ReadyForQuery) {
+	h, _ := rfq.Tag.(*entry)
+	if h == nil {
+		return // every command is tagged; the wire client refuses a stray ReadyForQuery
 	}
-	l.a.inFlight.Store(int64(len(l.fifo)))
+	status := rfq.TxStatus
+	defer l.recycle(h)
+	l.a.inFlight.Store(int64(l.inFlight()))
 	l.a.txStatus.Store(uint32(status))
 	l.a.progress.Store(monotonic())
-	if len(l.fifo) > 0 {
-		next := l.fifo[0]
+	if next := l.head(); next != nil {
 		next.txBefore = status
 		if next.cancelWhenHead {
 			l.sendCancel(next)
@@ -381,8 +374,8 @@ func stalePlan(pe *wire.ErrorOrNoticeResponse) bool {
 // behind the head that was just popped: running the head again now would
 // make it overtake that command.
 func (l *loop) busyBehind() bool {
-	for _, e := range l.fifo {
-		if e.cmd != nil {
+	for i := range l.inFlight() {
+		if l.at(i).cmd != nil {
 			return true
 		}
 	}

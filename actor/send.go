@@ -77,7 +77,7 @@ func (l *loop) unnamed(c *Command) {
 		return
 	}
 	l.encode(c, opUnnamed, nil, func(b []byte) ([]byte, error) {
-		return l.client.AppendExecuteUnnamedParams(b, c.SQL, c.Params)
+		return l.client.AppendExecuteUnnamed(b, c.SQL, c.Params)
 	})
 }
 
@@ -158,7 +158,7 @@ func (l *loop) prepareCached(sql string, oids []uint32) (*cachedStmt, error) {
 // execute binds c's encoded arguments to info and executes it.
 func (l *loop) execute(c *Command, info *wire.PreparedStatementInfo, st *cachedStmt) {
 	l.encode(c, opExecute, st, func(b []byte) ([]byte, error) {
-		return l.client.AppendBindExecuteParams(b, info, c.Params, 0)
+		return l.client.AppendBindExecute(b, info, c.Params, 0)
 	})
 	if e := c.entry; e != nil && e.cmd == c {
 		e.info = info
@@ -182,15 +182,27 @@ func (l *loop) encode(c *Command, op opKind, st *cachedStmt, enc func([]byte) ([
 	l.push(e)
 }
 
+// push tags the wire command just issued with its entry: the wire client's
+// queue is the only FIFO of what is in flight.
 func (l *loop) push(e *entry) {
-	if len(l.fifo) == 0 {
+	l.client.Tag(e)
+	n := l.client.InFlight()
+	if n == 1 {
 		e.txBefore = l.client.TxStatus()
 		l.a.progress.Store(monotonic()) // work starts now, not at the last completion
 	}
 	l.encodedSeq++
 	e.seq = l.encodedSeq
-	l.fifo = append(l.fifo, e)
-	l.a.inFlight.Store(int64(len(l.fifo)))
+	l.a.inFlight.Store(int64(n))
+}
+
+// inFlight returns the number of wire commands in flight.
+func (l *loop) inFlight() int { return l.client.InFlight() }
+
+// at returns the entry of the i-th command in flight (0: the head).
+func (l *loop) at(i int) *entry {
+	e, _ := l.client.Pending(i).(*entry)
+	return e
 }
 
 // unstall runs the commands that waited for a Prepare, in order; one of

@@ -12,6 +12,7 @@ import (
 	"github.com/xdg-go/scram"
 
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // ErrTLSRefused is returned when TLS is required and the server refuses it.
@@ -37,6 +38,14 @@ func startup(ctx context.Context, conn net.Conn, cfg *Config) (net.Conn, *wire.C
 	}
 
 	wcfg := cfg.Wire
+	reg := cfg.Types
+	if reg == nil {
+		reg = codec.Default()
+	}
+	if wcfg.ResultFormat == nil {
+		wcfg.ResultFormat = reg.ResultFormat
+	}
+	wcfg.RawRows = true // rows are split once, by whoever reads them
 	if cfg.TLS != nil {
 		probe := wire.NewClient(wcfg)
 		if _, err := conn.Write(probe.SSLRequest()); err != nil {

@@ -100,8 +100,7 @@ func dialHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onN
 	acfg.OnNotification = onNotify
 	acfg.Statements = stmts
 	if opts != nil {
-		acfg.Wire.Types = opts.Types
-		acfg.Wire.IgnoreUnknownTypes = opts.IgnoreUnknownTypes
+		acfg.Types = opts.Types
 	}
 	var dialer actor.Dialer
 	if opts != nil && opts.Dialer != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/pgactor/pgactor/actor"
@@ -191,7 +192,7 @@ func (r *Rows) Values() ([]any, error) {
 		f := &r.cur.Fields[i]
 		v, err := r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
 		if err != nil {
-			return nil, &wire.ColumnError{Column: f.Name, Index: i, Err: err}
+			return nil, &ColumnError{Column: f.Name, Index: i, Err: err}
 		}
 		out[i] = v
 	}
@@ -315,3 +316,16 @@ func (r *Row) scan(dest []any) error {
 	}
 	return rows.Close()
 }
+
+// ColumnError wraps a decoding error with the column it happened in.
+type ColumnError struct {
+	Column string
+	Index  int
+	Err    error
+}
+
+func (e *ColumnError) Error() string {
+	return "column " + strconv.Quote(e.Column) + " (#" + strconv.Itoa(e.Index+1) + "): " + e.Err.Error()
+}
+
+func (e *ColumnError) Unwrap() error { return e.Err }

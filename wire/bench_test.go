@@ -5,6 +5,7 @@ import (
 
 	"github.com/pgactor/pgactor/internal/fakepg"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // BenchmarkDataRow measures framing and splitting one DataRow of four
@@ -13,7 +14,7 @@ func BenchmarkDataRow(b *testing.B) {
 	c := started(b, wire.Config{})
 	info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{
 		{Name: "a", TypeOID: 20, Format: 1}, {Name: "b", TypeOID: 25}, {Name: "c", TypeOID: 701, Format: 1}, {Name: "d", TypeOID: 1184, Format: 1}}}}
-	if _, err := c.BindExecute(info, nil, 0); err != nil {
+	if _, err := c.BindExecute(info, noParams(), 0); err != nil {
 		b.Fatal(err)
 	}
 	c.Receive(fakepg.BindComplete())
@@ -40,19 +41,26 @@ func BenchmarkDataRow(b *testing.B) {
 }
 
 // BenchmarkBindExecute measures encoding Bind + Execute + Sync with an int8
-// and a text parameter.
+// and a text parameter: the parameters with the codec, then the messages.
 func BenchmarkBindExecute(b *testing.B) {
 	c := started(b, wire.Config{})
 	info := &wire.PreparedStatementInfo{Name: "stmt_1", ParamOIDs: []uint32{20, 25},
 		Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "a", TypeOID: 20, Format: 1}}}}
+	reg := codec.Default()
 	params := []any{int64(42), "some text"}
+	p := &wire.Params{OIDs: info.ParamOIDs, Data: make([]byte, 0, 64)}
 	buf := make([]byte, 0, 256)
 	// The client never writes to received bytes, so one answer can be fed
 	// again and again.
 	resp := fakepg.Concat(fakepg.BindComplete(), fakepg.SelectComplete(0), fakepg.ReadyForQuery('I'))
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := c.AppendBindExecute(buf[:0], info, params, 0)
+		data, err := reg.AppendParams(p.Data[:0], info.ParamOIDs, params, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Data = data
+		out, err := c.AppendBindExecute(buf[:0], info, p, 0)
 		if err != nil {
 			b.Fatal(err)
 		}

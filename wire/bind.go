@@ -1,11 +1,7 @@
 package wire
 
-import (
-	"github.com/pgactor/pgactor/wire/codec"
-)
-
 // Params is the parameter part of a Bind message, encoded ahead of time
-// (codec.Registry.AppendParams) for parameters of the types OIDs: the
+// (with a type registry: codec.Registry.AppendParams) for parameters of the types OIDs: the
 // format codes and the values, laid out as the protocol wants them. A
 // statement can run with it when its parameter types agree with OIDs (an
 // OID of 0, a value encoded without a known type, agrees with any).
@@ -27,22 +23,9 @@ func (p *Params) Fits(oids []uint32) bool {
 	return true
 }
 
-// appendBind encodes Bind for the unnamed portal with params encoded for
+// appendBindParams encodes Bind for the unnamed portal with p, encoded for
 // info's parameter types, asking for the result formats chosen when the
 // statement was described.
-func (c *Client) appendBind(dst []byte, info *PreparedStatementInfo, params []any) ([]byte, error) {
-	start := len(dst)
-	dst, at := beginMessage(dst, TagBind)
-	dst = append(dst, 0) // unnamed portal
-	dst = appendCString(dst, info.Name)
-	dst, err := c.decode.reg.AppendParams(dst, info.ParamOIDs, params, c.decode.options())
-	if err != nil {
-		return dst[:start], err
-	}
-	return closeBind(dst, start, at, info)
-}
-
-// appendBindParams is appendBind with parameters encoded beforehand.
 func appendBindParams(dst []byte, info *PreparedStatementInfo, p *Params) ([]byte, error) {
 	if p == nil {
 		return dst, &UsageError{Op: "bind", Msg: "no parameters encoded"}
@@ -94,6 +77,3 @@ func appendResultFormats(dst []byte, rd *RowDescription) []byte {
 	}
 	return dst
 }
-
-// ParamError wraps an encoding error with the parameter it happened in.
-type ParamError = codec.ParamError

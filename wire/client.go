@@ -19,9 +19,6 @@ package wire
 import (
 	"encoding/binary"
 	"strconv"
-	"time"
-
-	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // Config configures a Client. Only User is required.
@@ -33,10 +30,6 @@ type Config struct {
 
 	// RuntimeParams are extra startup parameters (search_path, TimeZone, ...).
 	RuntimeParams map[string]string
-
-	// IgnoreUnknownTypes makes values of types the codec does not know
-	// decode as strings; otherwise decoding them is an error.
-	IgnoreUnknownTypes bool
 
 	// ChannelBinding is the tls-server-end-point channel binding data of
 	// the TLS connection; when set, SCRAM-SHA-256-PLUS is used if offered.
@@ -55,9 +48,17 @@ type Config struct {
 	// error. Defaults to 1 GiB.
 	MaxMessageSize int
 
-	// Types is the type registry for parameters and values; nil means
-	// codec.Default().
-	Types *codec.Registry
+	// ResultFormat picks the format (0 text, 1 binary) to ask for a result
+	// column of a type: the formats a BindExecute asks for are chosen with
+	// it when a statement is described. Nil asks for text everywhere. The
+	// wire package encodes and decodes no values itself: a type registry
+	// (package codec) does, outside it.
+	ResultFormat func(typeOID uint32) int16
+
+	// RawRows makes DataRow events carry only Raw and Columns: the values
+	// are not split (the consumer splits them once, with ParseDataRow), and
+	// only the column count is checked against the description.
+	RawRows bool
 }
 
 // DefaultMaxMessageSize is the default bound on one server message.
@@ -92,6 +93,8 @@ type op struct {
 
 	batch []BatchItem // a batch's commands; pos is the one the server is answering
 	pos   int
+
+	tag any // the caller's value for this command (Client.Tag)
 }
 
 // Client is the sans-IO protocol client. It is not safe for concurrent use:
@@ -119,14 +122,10 @@ type Client struct {
 	auth authState
 
 	encoding string
-	tzName   string
-	loc      *time.Location
 	pid      uint32
 	secret   uint32
 	server   map[string]string
 	txStatus byte
-
-	decode decodeOptions
 
 	// The last RowDescription of a simple or unnamed query, for reuse.
 	lastRD     *RowDescription
@@ -147,7 +146,7 @@ func NewClient(cfg Config) *Client {
 	if cfg.ApplicationName == "" {
 		cfg.ApplicationName = "pgactor"
 	}
-	c := &Client{cfg: cfg, maxSize: cfg.MaxMessageSize, server: map[string]string{}, encoding: "UTF8", loc: time.UTC, tzName: "UTC"}
+	c := &Client{cfg: cfg, maxSize: cfg.MaxMessageSize, server: map[string]string{}, encoding: "UTF8"}
 	if c.maxSize <= 0 {
 		c.maxSize = DefaultMaxMessageSize
 	}
@@ -175,8 +174,6 @@ func NewClient(cfg Config) *Client {
 			c.params = append(c.params, [2]string{k, cfg.RuntimeParams[k]})
 		}
 	}
-	c.decode.init(c)
-	c.dataRow.opts = &c.decode
 	return c
 }
 
@@ -399,6 +396,25 @@ func (c *Client) Ready() bool {
 // answered by their ReadyForQuery.
 func (c *Client) InFlight() int { return len(c.queue) }
 
+// Tag attaches v to the command issued last, so that the caller needs no
+// queue of its own in step with the client's: v comes back in the
+// ReadyForQuery that ends the command (ReadyForQuery.Tag) and, while the
+// command is in flight, from Pending.
+func (c *Client) Tag(v any) {
+	if n := len(c.queue); n > 0 {
+		c.queue[n-1].tag = v
+	}
+}
+
+// Pending returns the tag of the i-th command in flight, 0 being the one
+// the server is answering, or nil when there is no such command.
+func (c *Client) Pending(i int) any {
+	if i < 0 || i >= len(c.queue) {
+		return nil
+	}
+	return c.queue[i].tag
+}
+
 // State returns the state of the startup exchange or of the command at the
 // head of the queue.
 func (c *Client) State() State {
@@ -431,10 +447,6 @@ func (c *Client) Err() error {
 
 // Encoding returns the server's client_encoding.
 func (c *Client) Encoding() string { return c.encoding }
-
-// Timezone returns the session TimeZone as a location (UTC until the server
-// reports one, and when the name cannot be loaded).
-func (c *Client) Timezone() *time.Location { return c.loc }
 
 // BackendKeyData returns what a CancelRequest for this session needs.
 func (c *Client) BackendKey() (pid, secret uint32) { return c.pid, c.secret }
@@ -534,7 +546,7 @@ func (c *Client) pop() {
 	} else {
 		c.queue = c.queue[1:]
 	}
-	o.info, o.rows, o.held, o.batch = nil, nil, nil, nil
+	o.info, o.rows, o.held, o.batch, o.tag = nil, nil, nil, nil, nil
 	c.free = append(c.free, o)
 }
 
@@ -626,27 +638,22 @@ func (c *Client) AppendCloseStatement(dst []byte, name string) ([]byte, error) {
 }
 
 // BindExecute returns Bind + Execute + Sync running the prepared statement
-// info with params. maxRows > 0 limits each Execute to that many rows: the
-// command then ends with Flush, and after each PortalSuspended NeededSync
-// returns the next Execute; commands issued meanwhile are held back until
-// the portal is done, because a Sync or another Bind would close it.
-func (c *Client) BindExecute(info *PreparedStatementInfo, params []any, maxRows int) ([]byte, error) {
-	return c.AppendBindExecute(nil, info, params, maxRows)
+// info with p, its parameters encoded beforehand for info's parameter
+// types (codec.Registry.AppendParams). maxRows > 0 limits each Execute to
+// that many rows: the command then ends with Flush, and after each
+// PortalSuspended NeededSync returns the next Execute; commands issued
+// meanwhile are held back until the portal is done, because a Sync or
+// another Bind would close it.
+func (c *Client) BindExecute(info *PreparedStatementInfo, p *Params, maxRows int) ([]byte, error) {
+	return c.AppendBindExecute(nil, info, p, maxRows)
 }
 
 // AppendBindExecute is BindExecute appending to dst.
-func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, params []any, maxRows int) ([]byte, error) {
-	return c.appendBindExecute(dst, info, nil, params, maxRows)
+func (c *Client) AppendBindExecute(dst []byte, info *PreparedStatementInfo, p *Params, maxRows int) ([]byte, error) {
+	return c.appendBindExecute(dst, info, p, maxRows)
 }
 
-// AppendBindExecuteParams is AppendBindExecute with parameters encoded
-// beforehand (EncodeParams, or codec.Registry.AppendParams), which must fit
-// info's parameter types.
-func (c *Client) AppendBindExecuteParams(dst []byte, info *PreparedStatementInfo, p *Params, maxRows int) ([]byte, error) {
-	return c.appendBindExecute(dst, info, p, nil, maxRows)
-}
-
-func (c *Client) appendBindExecute(dst []byte, info *PreparedStatementInfo, p *Params, params []any, maxRows int) ([]byte, error) {
+func (c *Client) appendBindExecute(dst []byte, info *PreparedStatementInfo, p *Params, maxRows int) ([]byte, error) {
 	if err := c.checkCommand("bind/execute"); err != nil {
 		return dst, err
 	}
@@ -657,13 +664,7 @@ func (c *Client) appendBindExecute(dst []byte, info *PreparedStatementInfo, p *P
 		return dst, &UsageError{Op: "bind/execute", Msg: "maxRows out of range: " + strconv.Itoa(maxRows)}
 	}
 	start := len(dst)
-	var b []byte
-	var err error
-	if p != nil {
-		b, err = appendBindParams(dst, info, p)
-	} else {
-		b, err = c.appendBind(dst, info, params)
-	}
+	b, err := appendBindParams(dst, info, p)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -686,40 +687,27 @@ func (c *Client) appendBindExecute(dst []byte, info *PreparedStatementInfo, p *P
 }
 
 // ExecuteUnnamed returns Parse + Bind + Describe(portal) + Execute + Sync for
-// sql with params, all on the unnamed statement and portal, in one flight.
-// Nothing outlives its Sync, which is what PgBouncer in transaction mode
-// needs: it may hand the server connection to another client between two
-// Syncs, so a statement prepared in one flight and bound in the next could
-// meet a different session. Parameter types come from the Go values (0 lets
-// the server infer); results come back in text, since their types are only
-// known after the Bind. The answer is ParseComplete, BindComplete, a
-// RowDescription (none for statements without rows), the rows, and
-// CommandComplete. While it runs, State reports the seed's 30x/31x states.
-func (c *Client) ExecuteUnnamed(sql string, params []any) ([]byte, error) {
-	return c.AppendExecuteUnnamed(nil, sql, params)
+// sql with p, all on the unnamed statement and portal, in one flight; the
+// statement is parsed with p.OIDs as its parameter types (0 lets the server
+// infer one). Nothing outlives its Sync, which is what PgBouncer in
+// transaction mode needs: it may hand the server connection to another
+// client between two Syncs, so a statement prepared in one flight and
+// bound in the next could meet a different session. Results come back in
+// text, since their types are only known after the Bind. The answer is
+// ParseComplete, BindComplete, a RowDescription (none for statements
+// without rows), the rows, and CommandComplete. While it runs, State
+// reports the seed's 30x/31x states.
+func (c *Client) ExecuteUnnamed(sql string, p *Params) ([]byte, error) {
+	return c.AppendExecuteUnnamed(nil, sql, p)
 }
 
 // AppendExecuteUnnamed is ExecuteUnnamed appending to dst.
-func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, params []any) ([]byte, error) {
-	return c.appendExecuteUnnamed(dst, sql, nil, params)
-}
-
-// AppendExecuteUnnamedParams is AppendExecuteUnnamed with parameters
-// encoded beforehand: the statement is parsed with p.OIDs as its
-// parameter types.
-func (c *Client) AppendExecuteUnnamedParams(dst []byte, sql string, p *Params) ([]byte, error) {
-	if p == nil {
-		return dst, &UsageError{Op: "execute unnamed", Msg: "no parameters encoded"}
-	}
-	return c.appendExecuteUnnamed(dst, sql, p, nil)
-}
-
-func (c *Client) appendExecuteUnnamed(dst []byte, sql string, p *Params, params []any) ([]byte, error) {
+func (c *Client) AppendExecuteUnnamed(dst []byte, sql string, p *Params) ([]byte, error) {
 	if err := c.checkCommand("execute unnamed"); err != nil {
 		return dst, err
 	}
 	start := len(dst)
-	b, err := c.appendUnnamedBind(dst, sql, p, params)
+	b, err := appendUnnamedBind(dst, sql, p)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -734,13 +722,11 @@ func (c *Client) appendExecuteUnnamed(dst []byte, sql string, p *Params, params 
 // to Params, or, when Info is nil, SQL run on the unnamed statement (its
 // results then come in text, as for ExecuteUnnamed).
 type BatchItem struct {
-	Info   *PreparedStatementInfo
-	SQL    string
-	Params []any
-	// Encoded, when set, is used instead of Params: the parameters encoded
-	// beforehand, for Info's parameter types (or, unnamed, the types the
-	// statement is parsed with).
-	Encoded *Params
+	Info *PreparedStatementInfo
+	SQL  string
+	// Params are the parameters, encoded for Info's parameter types (or,
+	// unnamed, the types the statement is parsed with).
+	Params *Params
 }
 
 // AppendBatch appends the commands of items followed by one Sync: the
@@ -764,15 +750,11 @@ func (c *Client) AppendBatch(dst []byte, items []BatchItem) ([]byte, error) {
 	for i := range items {
 		it := &items[i]
 		var err error
-		switch {
-		case it.Info != nil && it.Encoded != nil:
-			b, err = appendBindParams(b, it.Info, it.Encoded)
+		if it.Info != nil {
+			b, err = appendBindParams(b, it.Info, it.Params)
 			barrier = barrier || MayCopyIn(it.Info.SQL)
-		case it.Info != nil:
-			b, err = c.appendBind(b, it.Info, it.Params)
-			barrier = barrier || MayCopyIn(it.Info.SQL)
-		default:
-			b, err = c.appendUnnamedBind(b, it.SQL, it.Encoded, it.Params)
+		} else {
+			b, err = appendUnnamedBind(b, it.SQL, it.Params)
 			barrier = barrier || MayCopyIn(it.SQL)
 		}
 		if err != nil {
@@ -811,19 +793,13 @@ func (o *op) startItem() {
 }
 
 // appendUnnamedBind appends Parse, Bind and Describe(portal) of sql on the
-// unnamed statement: with p's parameter types and values when p is set,
-// otherwise with params and the types their Go values imply.
-func (c *Client) appendUnnamedBind(dst []byte, sql string, p *Params, params []any) ([]byte, error) {
+// unnamed statement with p's parameter types and values.
+func appendUnnamedBind(dst []byte, sql string, p *Params) ([]byte, error) {
 	if p == nil {
-		if len(params) > 65535 {
-			return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
-		}
-		oids := c.decode.reg.ParamOIDs(make([]uint32, 0, len(params)), params)
-		data, err := c.decode.reg.AppendParams(nil, oids, params, c.decode.options())
-		if err != nil {
-			return dst, err
-		}
-		p = &Params{OIDs: oids, Data: data}
+		return dst, &UsageError{Op: "execute unnamed", Msg: "no parameters encoded"}
+	}
+	if len(p.OIDs) > 65535 {
+		return dst, &UsageError{Op: "execute unnamed", Msg: "more than 65535 parameters"}
 	}
 	start := len(dst)
 	b, err := appendParse(dst, "", sql, p.OIDs)

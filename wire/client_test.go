@@ -8,6 +8,7 @@ import (
 
 	"github.com/pgactor/pgactor/internal/fakepg"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 func TestSimpleQuery(t *testing.T) {
@@ -63,7 +64,7 @@ func TestStatesAlongTheWay(t *testing.T) {
 	step(fakepg.ReadyForQuery('I'), wire.StateReadyForQuery)
 
 	info := &wire.PreparedStatementInfo{ParamOIDs: []uint32{25}, Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}
-	c.BindExecute(info, []any{"a"}, 0)
+	c.BindExecute(info, encParams(t, info.ParamOIDs, "a"), 0)
 	if c.State() != wire.StateMultiQuerySentBind {
 		t.Fatalf("state %v", c.State())
 	}
@@ -79,7 +80,7 @@ func TestStatesAlongTheWay(t *testing.T) {
 func TestPrepareAndBindExecute(t *testing.T) {
 	for _, sp := range splitters {
 		t.Run(sp.name, func(t *testing.T) {
-			c := started(t, wire.Config{})
+			c := started(t, wire.Config{ResultFormat: codec.Default().ResultFormat})
 			c.Prepare("st", "SELECT $1::text, 2")
 			evs := feed(t, c, fakepg.Concat(
 				fakepg.ParseComplete(),
@@ -96,7 +97,7 @@ func TestPrepareAndBindExecute(t *testing.T) {
 			if info.Columns.Fields[1].Format != 1 {
 				t.Fatalf("int4 result format %d", info.Columns.Fields[1].Format)
 			}
-			b, err := c.BindExecute(info, []any{"hello"}, 0)
+			b, err := c.BindExecute(info, encParams(t, info.ParamOIDs, "hello"), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,6 +115,18 @@ func TestPrepareAndBindExecute(t *testing.T) {
 	}
 }
 
+func TestResultFormatDefaultsToText(t *testing.T) {
+	// Without a ResultFormat, BindExecute asks for text everywhere.
+	c := started(t, wire.Config{})
+	c.Prepare("st", "SELECT 2")
+	evs := feed(t, c, fakepg.Concat(fakepg.ParseComplete(), fakepg.ParameterDescription(),
+		fakepg.RowDescription(fakepg.Column{Name: "n", TypeOID: 23}), fakepg.ReadyForQuery('I')), splitters[0])
+	equalKinds(t, evs, "ParseComplete", "ParamDesc", "Info", "ZI")
+	if f := evs[2].(*wire.PreparedStatementInfo).Columns.Fields[0].Format; f != 0 {
+		t.Fatalf("int4 result format %d without ResultFormat", f)
+	}
+}
+
 func TestDataRowValue(t *testing.T) {
 	c := started(t, wire.Config{})
 	c.SimpleQuery("SELECT 1, 'a', NULL")
@@ -123,17 +136,18 @@ func TestDataRowValue(t *testing.T) {
 	))
 	c.NextEvent()
 	row := c.NextEvent().(*wire.DataRow)
-	if v, err := row.Value(0); err != nil || v != int32(1) {
-		t.Fatalf("int4: %v %T %v", v, v, err)
+	// The row carries its three values and the description to decode them with.
+	if len(row.Values) != 3 || row.Columns == nil || len(row.Columns.Fields) != 3 {
+		t.Fatalf("row %q columns %+v", row.Values, row.Columns)
 	}
-	if v, err := row.Value(1); err != nil || v != "a" {
-		t.Fatalf("text: %v %v", v, err)
+	if v := value(t, row, 0); v != int32(1) {
+		t.Fatalf("int4: %v %T", v, v)
 	}
-	if v, err := row.Value(2); err != nil || v != nil {
-		t.Fatalf("NULL: %v %v", v, err)
+	if v := value(t, row, 1); v != "a" {
+		t.Fatalf("text: %v", v)
 	}
-	if _, err := row.Value(3); err == nil {
-		t.Fatal("out of range column accepted")
+	if v := value(t, row, 2); v != nil {
+		t.Fatalf("NULL: %v", v)
 	}
 }
 
@@ -141,16 +155,17 @@ func TestUnknownTypeValue(t *testing.T) {
 	// A text value of a type without a codec is its text; a binary one is
 	// readable only with IgnoreUnknownTypes, and the error names the OID.
 	for _, ignore := range []bool{false, true} {
-		c := started(t, wire.Config{IgnoreUnknownTypes: ignore})
+		opts := &codec.Options{IgnoreUnknownTypes: ignore}
+		c := started(t, wire.Config{})
 		c.SimpleQuery("SELECT x")
 		c.Receive(fakepg.Concat(fakepg.RowDescription(fakepg.Column{Name: "x", TypeOID: 987654}), fakepg.TextRow("v")))
 		c.NextEvent()
-		v, err := c.NextEvent().(*wire.DataRow).Value(0)
+		v, err := decode(c.NextEvent().(*wire.DataRow), 0, opts)
 		if err != nil || v != "v" {
 			t.Fatalf("text, ignore=%v: %v %v", ignore, v, err)
 		}
 		info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 987654, Format: 1}}}}
-		c.BindExecute(info, nil, 0)
+		c.BindExecute(info, noParams(), 0)
 		c.Receive(fakepg.Concat(fakepg.CommandComplete("SELECT 1"), fakepg.ReadyForQuery('I'), fakepg.BindComplete(), fakepg.TextRow("v")))
 		var row *wire.DataRow
 		for row == nil {
@@ -160,7 +175,7 @@ func TestUnknownTypeValue(t *testing.T) {
 			}
 			row, _ = ev.(*wire.DataRow)
 		}
-		v, err = row.Value(0)
+		v, err = decode(row, 0, opts)
 		if ignore && (err != nil || v != "v") {
 			t.Fatalf("binary, ignore: %v %v", v, err)
 		}
@@ -173,7 +188,7 @@ func TestUnknownTypeValue(t *testing.T) {
 func TestPortalSuspendedPaging(t *testing.T) {
 	c := started(t, wire.Config{})
 	info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}
-	b, err := c.BindExecute(info, nil, 2)
+	b, err := c.BindExecute(info, noParams(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,9 +231,9 @@ func TestPortalSuspendedPaging(t *testing.T) {
 func TestPagedCommandErrorSendsSync(t *testing.T) {
 	c := started(t, wire.Config{})
 	info := &wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}
-	c.BindExecute(info, nil, 10)
+	c.BindExecute(info, noParams(), 10)
 	c.SimpleQuery("SELECT 2")
-	c.BindExecute(info, nil, 5) // a second paged command stays held behind the first
+	c.BindExecute(info, noParams(), 5) // a second paged command stays held behind the first
 	evs := feed(t, c, fakepg.Concat(fakepg.BindComplete(), fakepg.Error("ERROR", "22012", "division by zero")), splitters[0])
 	equalKinds(t, evs, "BindComplete", "Error:22012")
 	if c.State() != wire.StateRecoverableError {
@@ -263,8 +278,8 @@ func TestPipelineSecondFails(t *testing.T) {
 			if !c.Ready() || c.Dead() {
 				t.Fatalf("state %v err %v", c.State(), c.Err())
 			}
-			if c.Timezone().String() != "Europe/Paris" {
-				t.Fatalf("timezone %v", c.Timezone())
+			if tz := c.ServerParameter("TimeZone"); tz != "Europe/Paris" {
+				t.Fatalf("timezone %q", tz)
 			}
 		})
 	}
@@ -392,14 +407,41 @@ func TestCloseStatement(t *testing.T) {
 func TestBindParamCountChecked(t *testing.T) {
 	c := started(t, wire.Config{})
 	info := &wire.PreparedStatementInfo{ParamOIDs: []uint32{23}}
+	// A wrong parameter count or a bad value fails the encoding...
+	var pce *codec.ParamCountError
+	if _, err := codec.Default().AppendParams(nil, info.ParamOIDs, nil, nil); !errors.As(err, &pce) || pce.Want != 1 || pce.Got != 0 {
+		t.Fatalf("missing parameter: %v", err)
+	}
+	var pe *codec.ParamError
+	if _, err := codec.Default().AppendParams(nil, info.ParamOIDs, []any{int64(1) << 40}, nil); !errors.As(err, &pe) || pe.Index != 0 {
+		t.Fatalf("int4 overflow: %v", err)
+	}
+	// ...and BindExecute refuses parameters that are missing or encoded
+	// for other types than the statement's.
 	if _, err := c.BindExecute(info, nil, 0); err == nil {
+		t.Fatal("missing parameters accepted")
+	}
+	if _, err := c.BindExecute(info, noParams(), 0); err == nil {
 		t.Fatal("missing parameter accepted")
 	}
-	if _, err := c.BindExecute(info, []any{1}, -1); err == nil {
+	if _, err := c.BindExecute(info, encParams(t, []uint32{23, 23}, int32(1), int32(2)), 0); err == nil {
+		t.Fatal("extra parameter accepted")
+	}
+	if _, err := c.BindExecute(info, encParams(t, []uint32{25}, "1"), 0); err == nil {
+		t.Fatal("parameter encoded for another type accepted")
+	}
+	if _, err := c.BindExecute(info, encParams(t, info.ParamOIDs, int32(1)), -1); err == nil {
 		t.Fatal("negative maxRows accepted")
 	}
 	if c.InFlight() != 0 {
 		t.Fatal("refused command left in flight")
+	}
+	// An OID of 0 (a value encoded without a known type) fits any type.
+	if _, err := c.BindExecute(info, encParams(t, []uint32{0}, "1"), 0); err != nil {
+		t.Fatalf("untyped parameter refused: %v", err)
+	}
+	if _, err := c.BindExecute(info, encParams(t, info.ParamOIDs, int32(1)), 0); err != nil {
+		t.Fatalf("parameter of the statement's type refused: %v", err)
 	}
 }
 
@@ -416,7 +458,10 @@ func TestExecuteUnnamed(t *testing.T) {
 	for _, sp := range splitters {
 		t.Run(sp.name, func(t *testing.T) {
 			c := started(t, wire.Config{})
-			b, err := c.ExecuteUnnamed("SELECT $1::text", []any{"hi"})
+			if _, err := c.ExecuteUnnamed("SELECT 1", nil); err == nil || c.InFlight() != 0 {
+				t.Fatalf("missing parameters accepted: %v", err)
+			}
+			b, err := c.ExecuteUnnamed("SELECT $1::text", unnamedParams(t, "hi"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -434,7 +479,7 @@ func TestExecuteUnnamed(t *testing.T) {
 				fakepg.RowDescription(fakepg.Column{Name: "text", TypeOID: 25}), fakepg.TextRow("hi"),
 				fakepg.SelectComplete(1), fakepg.ReadyForQuery('I')), sp)
 			equalKinds(t, evs, "ParseComplete", "BindComplete", "RowDesc", "Row:hi", "Complete:SELECT 1", "ZI")
-			c.ExecuteUnnamed("UPDATE t SET a = $1", []any{int64(1)})
+			c.ExecuteUnnamed("UPDATE t SET a = $1", unnamedParams(t, int64(1)))
 			evs = feed(t, c, fakepg.Concat(fakepg.ParseComplete(), fakepg.BindComplete(), fakepg.NoData(),
 				fakepg.CommandComplete("UPDATE 3"), fakepg.ReadyForQuery('I')), sp)
 			equalKinds(t, evs, "ParseComplete", "BindComplete", "Complete:UPDATE 3", "ZI")

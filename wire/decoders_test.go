@@ -63,7 +63,7 @@ func TestDecodersRefuseTrailingBytes(t *testing.T) {
 func simpleQ(c *wire.Client)  { c.SimpleQuery("SELECT 1") }
 func prepareQ(c *wire.Client) { c.Prepare("s", "SELECT 1") }
 func bindQ(c *wire.Client) {
-	c.BindExecute(&wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}, nil, 1)
+	c.BindExecute(&wire.PreparedStatementInfo{Columns: &wire.RowDescription{Fields: []wire.FieldDescription{{Name: "x", TypeOID: 25}}}}, noParams(), 1)
 }
 
 func feedRaw(c *wire.Client, b []byte) {

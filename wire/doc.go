@@ -1,9 +1,8 @@
 // Package wire is a PostgreSQL frontend/backend protocol (v3) client that
 // does no I/O: bytes in, typed events out, bytes to send back. It owns no
 // socket, starts no goroutine and reads no clock; whoever drives it (in
-// pgactor, the connection actor) moves the bytes. (The one thing it looks
-// up is the system's zone database, through time.LoadLocation, when the
-// server reports a TimeZone.)
+// pgactor, the connection actor) moves the bytes. It depends on the
+// standard library and SCRAM only.
 //
 // The model is pg-purepy's SansIOClient, and its states keep that client's
 // names and numbers (see State). Driving it is the seed's "ready loop":
@@ -37,5 +36,7 @@
 //
 // Received bytes are never written over, so the value views in DataRow stay
 // valid for as long as they are held; decoding a DataRow allocates nothing.
-// Values decode through the codec package's registry (DataRow.Value).
+// Values are bytes here: parameters arrive encoded (Params) and values
+// leave raw; encoding and decoding them is a type registry's work (package
+// codec), in the caller's goroutine.
 package wire

@@ -70,6 +70,9 @@ const (
 // TxInTransaction or TxFailed. Reused: valid until the next NextEvent.
 type ReadyForQuery struct {
 	TxStatus byte
+	// Tag is what the caller attached (Client.Tag) to the command this
+	// ReadyForQuery ends; nil after startup or for an untagged command.
+	Tag any
 }
 
 // FieldDescription describes one result column.
@@ -100,8 +103,6 @@ type DataRow struct {
 	Values  [][]byte
 	Raw     []byte
 	Columns *RowDescription // the description these values follow; nil if none was received
-
-	opts *decodeOptions
 }
 
 // CommandComplete ends one SQL command's results. Tag is e.g. "INSERT 0 5"

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pgactor/pgactor/internal/fakepg"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // Every decoder: an event or a protocol error, never a panic.
@@ -138,7 +139,7 @@ func FuzzClient(f *testing.F) {
 	f.Add(fakepg.Concat(fakepg.BindComplete(), fakepg.TextRow("a"), fakepg.SelectComplete(1), fakepg.ParseComplete(), fakepg.BindComplete(),
 		fakepg.RowDescription(col), fakepg.TextRow("b"), fakepg.SelectComplete(1), fakepg.ReadyForQuery('I')), uint8(4), uint8(4))
 	f.Fuzz(func(t *testing.T, stream []byte, split uint8, mode uint8) {
-		cfg := wire.Config{User: "u", Password: "p", MaxMessageSize: 1 << 16}
+		cfg := wire.Config{User: "u", Password: "p", MaxMessageSize: 1 << 16, ResultFormat: codec.Default().ResultFormat}
 		var c *wire.Client
 		if mode%5 == 3 {
 			c = wire.NewClient(cfg) // fuzz the authentication exchange
@@ -152,9 +153,9 @@ func FuzzClient(f *testing.F) {
 			case 1:
 				c.Prepare("", "SELECT 1")
 			case 2:
-				c.BindExecute(info, nil, 1)
+				c.BindExecute(info, noParams(), 1)
 			case 4:
-				c.AppendBatch(nil, []wire.BatchItem{{Info: info}, {SQL: "SELECT 3"}})
+				c.AppendBatch(nil, []wire.BatchItem{{Info: info, Params: noParams()}, {SQL: "SELECT 3", Params: noParams()}})
 			}
 			c.SimpleQuery("SELECT 2")
 		}
@@ -173,7 +174,8 @@ func FuzzClient(f *testing.F) {
 				}
 				if dr, ok := ev.(*wire.DataRow); ok {
 					for j := range dr.Values {
-						dr.Value(j) // decoding must not panic either
+						decode(dr, j, &codec.Options{}) // decoding must not panic either
+						decode(dr, j, &codec.Options{IgnoreUnknownTypes: true})
 					}
 				}
 			}

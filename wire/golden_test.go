@@ -89,7 +89,7 @@ func TestGoldenCommands(t *testing.T) {
 	}
 
 	info := &wire.PreparedStatementInfo{Name: "s1", ParamOIDs: []uint32{25, 25}}
-	b, err := c.BindExecute(info, []any{"hi", nil}, 0)
+	b, err := c.BindExecute(info, encParams(t, info.ParamOIDs, "hi", nil), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestMessageSizeLimit(t *testing.T) {
 		t.Fatalf("oversized query: %v", err)
 	}
 	info := &wire.PreparedStatementInfo{ParamOIDs: []uint32{25}}
-	if _, err := c.BindExecute(info, []any{huge}, 0); !errors.Is(err, wire.ErrMessageTooLarge) {
+	if _, err := c.BindExecute(info, encParams(t, info.ParamOIDs, huge), 0); !errors.Is(err, wire.ErrMessageTooLarge) {
 		t.Fatalf("oversized parameter: %v", err)
 	}
 	if c.InFlight() != 0 || c.Dead() {

@@ -2,11 +2,61 @@ package wire_test
 
 import (
 	"bytes"
+	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/pgactor/pgactor/internal/fakepg"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
+
+// encParams encodes args with the default registry as parameters of the
+// types oids, as a caller of BindExecute does.
+func encParams(t testing.TB, oids []uint32, args ...any) *wire.Params {
+	t.Helper()
+	data, err := codec.Default().AppendParams(nil, oids, args, nil)
+	if err != nil {
+		t.Fatalf("encoding parameters: %v", err)
+	}
+	return &wire.Params{OIDs: oids, Data: data}
+}
+
+// unnamedParams encodes args for an unnamed statement, with the types
+// their Go values imply (0 lets the server infer one).
+func unnamedParams(t testing.TB, args ...any) *wire.Params {
+	t.Helper()
+	return encParams(t, codec.Default().ParamOIDs(nil, args), args...)
+}
+
+// noParams returns encoded empty parameters, for statements without any.
+func noParams() *wire.Params {
+	data, err := codec.Default().AppendParams(nil, nil, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	return &wire.Params{Data: data}
+}
+
+// decode decodes column i of row with the default registry, as its
+// description says (type and format).
+func decode(row *wire.DataRow, i int, opts *codec.Options) (any, error) {
+	if row.Columns == nil || i < 0 || i >= len(row.Values) || i >= len(row.Columns.Fields) {
+		return nil, errors.New("column " + strconv.Itoa(i) + " out of range or undescribed")
+	}
+	f := &row.Columns.Fields[i]
+	return codec.Default().DecodeValue(f.TypeOID, f.Format, row.Values[i], opts)
+}
+
+// value decodes column i of row, failing the test if it cannot.
+func value(t testing.TB, row *wire.DataRow, i int) any {
+	t.Helper()
+	v, err := decode(row, i, &codec.Options{})
+	if err != nil {
+		t.Fatalf("column %d: %v", i, err)
+	}
+	return v
+}
 
 // splitter feeds a byte stream to a client in some pattern.
 type splitter struct {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/wire"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // conn is the seed's ready loop over a plain net.Conn: no goroutines, the
@@ -192,10 +193,10 @@ func TestIntegrationRequireAuthRefusesBeforePassword(t *testing.T) {
 }
 
 func TestIntegrationQueries(t *testing.T) {
-	k := dial(t, pgtest.Trust, wire.Config{RuntimeParams: map[string]string{"TimeZone": "Asia/Tokyo"}}, false)
+	k := dial(t, pgtest.Trust, wire.Config{RuntimeParams: map[string]string{"TimeZone": "Asia/Tokyo"}, ResultFormat: codec.Default().ResultFormat}, false)
 	k.untilReady()
-	if k.c.Timezone().String() != "Asia/Tokyo" {
-		t.Fatalf("timezone %v", k.c.Timezone())
+	if tz := k.c.ServerParameter("TimeZone"); tz != "Asia/Tokyo" {
+		t.Fatalf("timezone %q", tz)
 	}
 
 	// Simple query with two statements.
@@ -224,7 +225,7 @@ func TestIntegrationQueries(t *testing.T) {
 	if info.ParamOIDs[0] != 23 || info.Columns.Fields[0].TypeOID != 23 {
 		t.Fatalf("info %+v", info)
 	}
-	b, err := k.c.BindExecute(info, []any{int32(7)}, 3)
+	b, err := k.c.BindExecute(info, encParams(t, info.ParamOIDs, int32(7)), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestIntegrationQueries(t *testing.T) {
 }
 
 func TestIntegrationPipeline(t *testing.T) {
-	k := dial(t, pgtest.Trust, wire.Config{}, false)
+	k := dial(t, pgtest.Trust, wire.Config{ResultFormat: codec.Default().ResultFormat}, false)
 	k.untilReady()
 	b, _ := k.c.Prepare("add", "SELECT $1::int8 + 1")
 	k.send(b)
@@ -261,7 +262,7 @@ func TestIntegrationPipeline(t *testing.T) {
 		if i%10 == 5 {
 			out, err = k.c.AppendSimpleQuery(out, "SELECT 1/0")
 		} else {
-			out, err = k.c.AppendBindExecute(out, info, []any{int64(i)}, 0)
+			out, err = k.c.AppendBindExecute(out, info, encParams(t, info.ParamOIDs, int64(i)), 0)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -277,9 +278,11 @@ func TestIntegrationPipeline(t *testing.T) {
 			continue
 		}
 		row := evs[1].(*wire.DataRow)
-		v, err := row.Value(0)
-		if err != nil || v != int64(i+1) {
-			t.Fatalf("#%d: %v %v", i, v, err)
+		if row.Columns.Fields[0].Format != 1 {
+			t.Fatalf("#%d: int8 result format %d", i, row.Columns.Fields[0].Format)
+		}
+		if v := value(t, row, 0); v != int64(i+1) {
+			t.Fatalf("#%d: %v %T", i, v, v)
 		}
 	}
 	if !k.c.Ready() {

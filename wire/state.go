@@ -2,8 +2,8 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
-	"time"
 )
 
 // State is where the client's state machine stands. The numbers are the
@@ -199,9 +199,11 @@ func (c *Client) readyForQuery(body []byte) Event {
 		return c.fail(err)
 	}
 	c.txStatus = c.rfq.TxStatus
+	c.rfq.Tag = nil
 	if c.state != StateReadyForQuery {
 		c.state = StateReadyForQuery
 	} else {
+		c.rfq.Tag = c.queue[0].tag
 		c.pop()
 	}
 	return &c.rfq
@@ -212,22 +214,7 @@ func (c *Client) setParameter(name, value string) {
 	switch name {
 	case "client_encoding":
 		c.encoding = value
-	case "TimeZone":
-		if value != c.tzName {
-			c.tzName = value
-			c.loc = loadLocation(value)
-		}
 	}
-}
-
-// loadLocation turns a TimeZone setting into a location. Names come from the
-// system's zone database; when it lacks one, times are still correct as
-// instants but are reported in UTC.
-func loadLocation(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
-	}
-	return time.UTC
 }
 
 func (c *Client) handleStartup(tag byte, body []byte) Event {
@@ -354,7 +341,7 @@ func (c *Client) handlePrepare(h *op, tag byte, body []byte) Event {
 			// Describe(statement) cannot know formats; fill in the ones
 			// BindExecute will ask for.
 			for i := range rd.Fields {
-				rd.Fields[i].Format = c.decode.resultFormat(rd.Fields[i].TypeOID)
+				rd.Fields[i].Format = c.resultFormat(rd.Fields[i].TypeOID)
 			}
 			h.info.Columns = rd
 		}
@@ -496,7 +483,22 @@ func (c *Client) commandComplete(h *op, tag byte, body []byte) Event {
 	return &c.cc
 }
 
+// resultFormat is the format BindExecute asks for a column of type oid.
+func (c *Client) resultFormat(oid uint32) int16 {
+	if c.cfg.ResultFormat == nil {
+		return 0
+	}
+	return c.cfg.ResultFormat(oid)
+}
+
 func (c *Client) dataRowEvent(rd *RowDescription, body []byte) Event {
+	if c.cfg.RawRows {
+		if len(body) < 2 || int(binary.BigEndian.Uint16(body)) != len(rd.Fields) {
+			return c.fail(&ProtocolError{Msg: "DataRow does not have the " + strconv.Itoa(len(rd.Fields)) + " columns of its RowDescription"})
+		}
+		c.dataRow.Values, c.dataRow.Raw, c.dataRow.Columns = nil, body, rd
+		return &c.dataRow
+	}
 	vals, err := parseDataRow(body, c.dataRow.Values)
 	if err != nil {
 		return c.fail(err)
