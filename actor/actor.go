@@ -559,7 +559,6 @@ type Command struct {
 	released    atomic.Bool
 	cancelAsked atomic.Bool
 	watchFired  bool
-	inBatch     bool // a command of a CmdBatch: released with the batch
 	// Owned by the loop.
 	described  bool
 	rowsSent   bool
@@ -633,13 +632,7 @@ func (c *Command) done(comp Completion, err error) {
 		c.Observer.Done(c, comp, err)
 	}
 	c.Result.Resolve(comp, err)
-	// Nothing below may touch c or its batch's commands but the flags.
-	if c.inBatch {
-		return
-	}
-	for _, it := range c.Batch {
-		it.released.Store(true)
-	}
+	// Nothing below may touch c: its caller may be reusing it already.
 	c.released.Store(true)
 }
 

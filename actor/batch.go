@@ -137,6 +137,9 @@ func (l *loop) settleBatch(h *entry) {
 				it.fail(ErrBatchNotRun)
 			}
 		}
+		// Each command was answered, and may be in its caller's hands
+		// again: the batch's own answer must not look at them.
+		c.Batch = nil
 		c.fail(h.err)
 		return
 	}

@@ -36,9 +36,6 @@ func (a *Actor) encodeArgs(cmd *Command) error {
 		}
 		return a.encode(cmd, cmd.Stmt)
 	case CmdBatch:
-		for _, it := range cmd.Batch {
-			it.inBatch = true // released with the batch (Command.done)
-		}
 		for i, it := range cmd.Batch {
 			var err error
 			switch it.Kind {

@@ -216,3 +216,61 @@ func TestQueryRowRecycled(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchRowsRecycled sends batches of QueryRow from several goroutines,
+// some of them failing part way: each Row's memory is reused once scanned,
+// while the rest of its batch is still being answered, and every caller
+// gets its own answers (or its batch's error).
+func TestBatchRowsRecycled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := connect(t, dsn(t, pgtest.Trust))
+	errc := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for round := range 60 {
+				var b session.Batch
+				rows := make([]*session.Row, 10)
+				failAt := -1
+				if round%5 == 4 {
+					failAt = round % 10
+				}
+				for i := range rows {
+					if i == failAt {
+						rows[i] = b.QueryRow("SELECT 1 / $1::int8, $2::text", int64(0), "x")
+						continue
+					}
+					rows[i] = b.QueryRow("SELECT $1::int8, $2::text", int64(g*100000+round*10+i), fmt.Sprint(g, "/", round, "/", i))
+				}
+				done := s.SendBatch(ctx, &b)
+				for i, r := range rows {
+					var n int64
+					var tag string
+					err := r.Scan(&n, &tag)
+					switch {
+					case failAt >= 0 && err == nil:
+						errc <- fmt.Errorf("row %d of a failed batch succeeded", i)
+						return
+					case failAt >= 0:
+					case err != nil:
+						errc <- err
+						return
+					case n != int64(g*100000+round*10+i) || tag != fmt.Sprint(g, "/", round, "/", i):
+						errc <- fmt.Errorf("caller %d/%d/%d got (%d, %s)", g, round, i, n, tag)
+						return
+					}
+				}
+				if _, err := done.Await(ctx); (err != nil) != (failAt >= 0) {
+					errc <- fmt.Errorf("batch %d/%d: %v", g, round, err)
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
