@@ -97,11 +97,9 @@ func TestArgsReadBeforeQueryReturns(t *testing.T) {
 	t.Run("pool", func(t *testing.T) {
 		p := newPool(t, d, &session.PoolOptions{MinConns: 2, MaxConns: 2})
 		var rows []*session.Row
-		var sets []*argSet
 		for i := range 20 {
 			a := newArgs(fmt.Sprint(i))
 			rows = append(rows, p.QueryRow(ctx, argsQuery, a.list()...))
-			sets = append(sets, a)
 			a.scribble()
 		}
 		for i, r := range rows {
