@@ -355,3 +355,61 @@ func TestFakeOwnCancelNotRetried(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestFakeCoalescing: commands of nobody in particular that arrive while the
+// server runs an earlier one wait for its answer and then go out together;
+// a holder's commands (a transaction pipelining its statements) go out at
+// once.
+func TestFakeCoalescing(t *testing.T) {
+	a, _, b := fakeActor(t, actor.Config{})
+	ctx := context.Background()
+	first := simple(a, ctx, "first")
+	if sql := b.query(); sql != "first" {
+		t.Fatalf("got %q", sql)
+	}
+	waitFor(t, func() bool { return a.InFlight() == 1 })
+	second := simple(a, ctx, "second")
+	third := simple(a, ctx, "third")
+	waitFor(t, func() bool { return a.InFlight() == 3 })
+	b.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if n, _ := b.c.Read(make([]byte, 1)); n != 0 {
+		t.Fatal("a command went out while the server was busy with the first")
+	}
+	b.c.SetReadDeadline(time.Time{})
+	b.write(answer("first"))
+	if q2, q3 := b.query(), b.query(); q2 != "second" || q3 != "third" {
+		t.Fatalf("got %q, %q", q2, q3)
+	}
+	b.write(answer("second"))
+	b.write(answer("third"))
+	for _, c := range []*actor.Command{first, second, third} {
+		if _, err := firstValue(t, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	tok := actor.NewToken()
+	begin := &actor.Command{Kind: actor.CmdSimple, SQL: "BEGIN", Pin: tok}
+	a.Do(ctx, begin)
+	if sql := b.query(); sql != "BEGIN" {
+		t.Fatalf("got %q", sql)
+	}
+	var stmts []*actor.Command
+	for _, sql := range []string{"s1", "s2", "s3"} {
+		c := &actor.Command{Kind: actor.CmdSimple, SQL: sql, Owner: tok, Rows: actor.NewRowStream(4)}
+		a.Do(ctx, c)
+		stmts = append(stmts, c)
+		if got := b.query(); got != sql {
+			t.Fatalf("a transaction's %s: got %q while BEGIN was unanswered", sql, got)
+		}
+	}
+	b.write(fakepg.Concat(fakepg.CommandComplete("BEGIN"), fakepg.ReadyForQuery('T')))
+	for _, sql := range []string{"s1", "s2", "s3"} {
+		b.write(fakepg.Concat(fakepg.RowDescription(fakepg.Column{Name: "v", TypeOID: 25}), fakepg.TextRow(sql), fakepg.SelectComplete(1), fakepg.ReadyForQuery('T')))
+	}
+	for i, c := range stmts {
+		if got, err := firstValue(t, c); err != nil || got != []string{"s1", "s2", "s3"}[i] {
+			t.Fatalf("%q %v", got, err)
+		}
+	}
+}

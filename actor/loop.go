@@ -37,6 +37,10 @@ type loop struct {
 	}
 	encodedSeq uint64 // number of commands encoded so far
 	heldBytes  int    // wbuf holds only new commands held back while the server is busy (serverBusy)
+	// ownedArrived is set when a command of a holder (a transaction, an
+	// acquired connection) was taken since the last flush: it goes out at
+	// once, since its caller is pipelining one unit of work.
+	ownedArrived bool
 
 	// Reading.
 	readc  chan readResult
@@ -214,7 +218,7 @@ func (l *loop) run(leftover []byte) {
 			batch = l.paused.batch
 		}
 
-		arrived := false                    // this turn only took new commands
+		arrived := false                    // this turn only took new commands (or freed the writer)
 		fresh := len(l.wbuf) == l.heldBytes // nothing but held-back commands waits to go out
 		select {
 		case m, ok := <-ctl:
@@ -268,13 +272,14 @@ func (l *loop) run(leftover []byte) {
 				cause = w.err
 				return
 			}
+			arrived = fresh // the writer is free: held-back commands still wait for the server
 		case chunk, ok := <-copyc:
 			l.copyChunk(chunk, ok)
 		case <-l.killc:
 			cause = l.killCause
 			return
 		}
-		if arrived && l.serverBusy() && len(l.wbuf) < coalesceMax {
+		if arrived && !l.ownedArrived && l.serverBusy() && len(l.wbuf) < coalesceMax {
 			// Coalesce: see serverBusy.
 			l.heldBytes = len(l.wbuf)
 			continue
@@ -296,7 +301,9 @@ const coalesceMax = 64 << 10
 // start earlier anyway, and one write of many commands costs the server one
 // read instead of one per command. A command sent while nothing is in
 // flight goes out at once, so a lone query waits for nothing. Only turns
-// that took new commands hold back: bytes the server may be waiting for
+// that took new commands of nobody in particular hold back (a holder's
+// commands are one caller's pipelined unit of work, and the connection is
+// theirs alone): bytes the server may be waiting for
 // (COPY data, the next Execute of a paged portal, a CopyFail) go out with
 // every other turn.
 func (l *loop) serverBusy() bool {
@@ -315,7 +322,7 @@ func tryRecv(c <-chan message) (m message, ok, got bool) {
 
 // flush hands what this turn encoded to the writer, if it is idle.
 func (l *loop) flush() error {
-	l.heldBytes = 0
+	l.heldBytes, l.ownedArrived = 0, false
 	if out := l.client.NeededSync(); len(out) > 0 {
 		l.wbuf = append(l.wbuf, out...)
 	}

@@ -24,6 +24,9 @@ func (l *loop) accept(c *Command) {
 	if !l.admit(c) {
 		return
 	}
+	if c.Owner != 0 || c.Pin != 0 {
+		l.ownedArrived = true
+	}
 	l.dispatch(c)
 	if c.Unpin {
 		l.unpin(c)
