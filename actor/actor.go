@@ -307,6 +307,11 @@ func (a *Actor) Cancel(cmd *Command) {
 // caller only ever waits on the command's futures.
 func (a *Actor) Do(ctx context.Context, cmd *Command) {
 	if err := a.Send(ctx, cmd); err != nil {
+		if cmd.Owner != 0 && !errors.Is(err, ErrClosed) {
+			// The holder lost a command the loop never saw: tell it, in
+			// order with the holder's later commands (RollbackSQL).
+			a.send(context.WithoutCancel(ctx), &Command{Kind: cmdLost, Owner: cmd.Owner})
+		}
 		cmd.fail(err)
 	}
 }
@@ -470,6 +475,10 @@ const (
 	// ErrBatchRolledBack and the ones after it ErrBatchNotRun. The batch's
 	// own Result resolves last, with the first error.
 	CmdBatch
+
+	// cmdLost sends nothing: a command of Owner failed before it reached
+	// the loop (see Do).
+	cmdLost
 )
 
 // Errors of the commands of a failed batch.
@@ -537,9 +546,16 @@ type Command struct {
 	Unpin      bool
 	Reroute    bool
 	Autocommit bool
-	Owner      Token
-	Pin        Token
-	OwnerErr   error
+	// RollbackSQL, on an Unpin command (COMMIT, RELEASE SAVEPOINT), is
+	// sent instead of SQL when a command of its Owner, or of a holder
+	// nested in it, failed without the server seeing it fail (dropped
+	// unsent because its context ended, arguments that could not be
+	// encoded, a caller that gave up on a command already sent): the
+	// server would otherwise commit the holder's work without it.
+	RollbackSQL string
+	Owner       Token
+	Pin         Token
+	OwnerErr    error
 
 	// Observer, when set, hears about the command from the loop goroutine
 	// (or from Do, when the command could not be queued). Its methods must

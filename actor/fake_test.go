@@ -192,7 +192,21 @@ func TestFakeDeathAtEveryPoint(t *testing.T) {
 	}
 	for cut := 0; cut < len(full); cut++ {
 		a, _, b := fakeActor(t, actor.Config{})
-		cmds := []*actor.Command{simple(a, context.Background(), "a"), simple(a, context.Background(), "b"), simple(a, context.Background(), "c")}
+		// A holder's commands go out at once (commands of nobody would be
+		// coalesced behind the first's answer): all three are on the wire.
+		ctx := context.Background()
+		tok := actor.NewToken()
+		pin := &actor.Command{Kind: actor.CmdPin, Pin: tok}
+		a.Do(ctx, pin)
+		if _, err := pin.Result.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var cmds []*actor.Command
+		for _, sql := range []string{"a", "b", "c"} {
+			c := &actor.Command{Kind: actor.CmdSimple, SQL: sql, Owner: tok, Rows: actor.NewRowStream(4)}
+			a.Do(ctx, c)
+			cmds = append(cmds, c)
+		}
 		for range cmds {
 			b.query()
 		}

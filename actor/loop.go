@@ -59,6 +59,7 @@ type loop struct {
 	owners    []Token    // the holders' stack: owners[0] took the connection, the rest nested in it
 	releasing bool       // the last holder let go; the connection is not free until settleRelease
 	held      []*Command // commands without an owner waiting for the connection, in arrival order
+	lost      []Token    // holders one of whose commands failed without reaching the server (own.go)
 
 	// Cancellation bookkeeping: cancels sent whose target completed without
 	// being cancelled may still land on a later command.

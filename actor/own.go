@@ -113,6 +113,13 @@ func (l *loop) unpin(c *Command) {
 			break
 		}
 	}
+	kept := l.lost[:0]
+	for _, t := range l.lost {
+		if l.owns(t) {
+			kept = append(kept, t)
+		}
+	}
+	l.lost = kept
 	if len(l.owners) > 0 || l.releasing {
 		return
 	}
@@ -122,6 +129,37 @@ func (l *loop) unpin(c *Command) {
 		return
 	}
 	l.settleRelease()
+}
+
+// markLost records that a command of a holder failed without the server
+// seeing it fail, so that the holder's COMMIT becomes its RollbackSQL.
+func (l *loop) markLost(c *Command) {
+	if c.Owner == 0 || !l.owns(c.Owner) {
+		return
+	}
+	for _, t := range l.lost {
+		if t == c.Owner {
+			return
+		}
+	}
+	l.lost = append(l.lost, c.Owner)
+}
+
+// lostFrom reports whether t, or a holder nested in it, lost a command.
+func (l *loop) lostFrom(t Token) bool {
+	for i, o := range l.owners {
+		if o != t {
+			continue
+		}
+		for _, above := range l.owners[i:] {
+			for _, x := range l.lost {
+				if x == above {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // settleRelease runs once every command of the last holder was answered:

@@ -103,10 +103,12 @@ func TestFakeNewStatementKeepsOrder(t *testing.T) {
 	b.expect("PDS")
 	b.write(fakepg.Concat(fakepg.ParseComplete(), fakepg.ParameterDescription(23), fakepg.NoData(), fakepg.ReadyForQuery('I')))
 	b.expect("BES")
+	// The UPDATE may wait for the INSERT's answer (coalescing); it must
+	// come after the INSERT's Bind either way.
+	b.write(fakepg.Concat(fakepg.BindComplete(), fakepg.CommandComplete("INSERT 0 1"), fakepg.ReadyForQuery('I')))
 	if got := b.query(); got != "UPDATE t SET v = 2" {
 		t.Fatalf("second command: %q", got)
 	}
-	b.write(fakepg.Concat(fakepg.BindComplete(), fakepg.CommandComplete("INSERT 0 1"), fakepg.ReadyForQuery('I')))
 	b.write(fakepg.Concat(fakepg.CommandComplete("UPDATE 1"), fakepg.ReadyForQuery('I')))
 	if c, err := first.Result.Await(context.Background()); err != nil || c.Tag != "INSERT 0 1" {
 		t.Fatalf("first: %+v %v", c, err)

@@ -31,7 +31,7 @@ func (l *loop) accept(c *Command) {
 	if c.Unpin {
 		l.unpin(c)
 	}
-	if c.Kind == CmdPin || c.Kind == CmdUnpin {
+	if c.Kind == CmdPin || c.Kind == CmdUnpin || c.Kind == cmdLost {
 		c.done(Completion{}, nil)
 	}
 }
@@ -40,7 +40,11 @@ func (l *loop) accept(c *Command) {
 func (l *loop) dispatch(c *Command) {
 	switch c.Kind {
 	case CmdSimple, CmdCopyOut:
-		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendSimpleQuery(b, c.SQL) })
+		sql := c.SQL
+		if c.Unpin && c.RollbackSQL != "" && l.lostFrom(c.Owner) {
+			sql = c.RollbackSQL
+		}
+		l.encode(c, opSimple, nil, func(b []byte) ([]byte, error) { return l.client.AppendSimpleQuery(b, sql) })
 	case CmdPrepare:
 		l.encode(c, opPrepare, nil, func(b []byte) ([]byte, error) {
 			return l.client.AppendPrepare(b, c.Name, c.SQL, c.ParamOIDs...)
@@ -68,6 +72,8 @@ func (l *loop) dispatch(c *Command) {
 	case CmdBatch:
 		l.batch(c)
 	case CmdPin, CmdUnpin:
+	case cmdLost:
+		l.markLost(c)
 	default:
 		c.fail(fmt.Errorf("actor: unknown command kind %d", c.Kind))
 	}
@@ -132,6 +138,7 @@ func (l *loop) encodeLate(c *Command, info *wire.PreparedStatementInfo) bool {
 		return true
 	}
 	if err := l.a.encode(c, info); err != nil {
+		l.markLost(c)
 		c.fail(err)
 		return false
 	}
@@ -175,6 +182,7 @@ func (l *loop) encode(c *Command, op opKind, st *cachedStmt, enc func([]byte) ([
 	b, err := enc(l.wbuf)
 	if err != nil {
 		l.wbuf = b[:start]
+		l.markLost(c)
 		c.fail(err)
 		return
 	}
@@ -238,6 +246,7 @@ func (l *loop) finishCanceled(c *Command) {
 		return
 	}
 	c.abandoned = true
+	l.markLost(c)
 	c.fail(canceledError(c.ctx))
 }
 

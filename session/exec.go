@@ -251,6 +251,7 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			return
 		}
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
+		noteTxFailure(q.t, err)
 		q.fut.Resolve(nil, wrapCtx(q.ctx, err))
 		return
 	}
@@ -345,5 +346,8 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 		return
 	}
 	e.x.traceEnd(e.ctx, e.sql, e.start, err)
+	if !e.cmd.Unpin {
+		noteTxFailure(e.t, err)
+	}
 	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
 }

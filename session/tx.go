@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,8 +57,35 @@ type Tx struct {
 	tok     actor.Token
 	release func() // gives a pool connection back once the end was answered
 
-	mu   sync.Mutex
-	done bool
+	mu      sync.Mutex
+	done    bool
+	failure error // the first error of one of the transaction's own commands
+}
+
+// noteFailure records err, from one of tx's commands, if it is the first.
+func (tx *Tx) noteFailure(err error) {
+	if err == nil || errors.Is(err, ErrTxClosed) {
+		return
+	}
+	tx.mu.Lock()
+	if tx.failure == nil {
+		tx.failure = err
+	}
+	tx.mu.Unlock()
+}
+
+func (tx *Tx) firstFailure() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	return tx.failure
+}
+
+// noteTxFailure tells the transaction t (when t is one) that one of its
+// commands failed.
+func noteTxFailure(t target, err error) {
+	if tx, ok := t.(*Tx); ok && err != nil {
+		tx.noteFailure(err)
+	}
 }
 
 // begin sends BEGIN on c, pinning it for a new token; owner is the token
@@ -77,7 +105,7 @@ func begin(ctx context.Context, x *common, c *conn, owner actor.Token, opts TxOp
 		// BEGIN may still run (its caller was answered early) or may have
 		// been dropped unsent; a ROLLBACK behind it undoes either.
 		tx.finish()
-		tx.finishWith(ctx, "ROLLBACK")
+		tx.finishWith(ctx, "ROLLBACK", "")
 		return nil, wrapCtx(ctx, err)
 	}
 	return tx, nil
@@ -122,7 +150,7 @@ func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
 		// Give the savepoint's token up behind the SAVEPOINT, whatever
 		// became of it; the parent goes on.
 		child.finish()
-		child.unpin(ctx, "")
+		child.unpin(ctx, "", "")
 		return nil, wrapCtx(ctx, err)
 	}
 	return child, nil
@@ -140,20 +168,28 @@ func (tx *Tx) finish() bool {
 	return true
 }
 
-// Commit commits (or releases the savepoint). A COMMIT answered with
-// ROLLBACK returns ErrTxCommitRollback; a connection lost after COMMIT was
-// sent, or ctx ending before the answer, returns ErrCommitOutcomeUnknown.
-// After the parent of a savepoint ended, the savepoint's Commit returns
-// ErrTxClosed.
+// Commit commits (or releases the savepoint). It may be called while the
+// transaction's commands are still in flight: COMMIT queues behind them.
+// If one of them failed, Commit reports the first failure: the server
+// rolled back (ErrTxCommitRollback, joined with that failure), or, for a
+// command that failed without the server seeing it fail (its context
+// ended, its arguments could not be encoded), the actor sent ROLLBACK in
+// place of COMMIT. A connection lost after COMMIT was sent, or ctx ending
+// before the answer, returns ErrCommitOutcomeUnknown. After the parent of a
+// savepoint ended, the savepoint's Commit returns ErrTxClosed.
 func (tx *Tx) Commit(ctx context.Context) error {
 	if !tx.finish() {
 		return ErrTxClosed
 	}
 	if tx.parent != nil {
-		_, err := tx.unpin(ctx, "RELEASE SAVEPOINT "+tx.savepoint()).Await(ctx)
-		return wrapCtx(ctx, err)
+		sp := tx.savepoint()
+		_, err := tx.unpin(ctx, "RELEASE SAVEPOINT "+sp, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp).Await(ctx)
+		if err == nil && tx.firstFailure() != nil {
+			err = ErrTxCommitRollback // the actor rolled back to the savepoint instead
+		}
+		return tx.withFailure(wrapCtx(ctx, err))
 	}
-	tag, err := tx.finishWith(ctx, "COMMIT")
+	tag, err := tx.finishWith(ctx, "COMMIT", "ROLLBACK")
 	if err != nil {
 		if errors.Is(err, ErrTxClosed) {
 			return err
@@ -161,12 +197,28 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		if ctx.Err() != nil || (errors.Is(err, actor.ErrClosed) && !SafeToRetry(err)) {
 			return errors.Join(ErrCommitOutcomeUnknown, err)
 		}
-		return err
+		return tx.withFailure(err)
 	}
 	if tag.String() == "ROLLBACK" {
-		return ErrTxCommitRollback
+		return tx.withFailure(ErrTxCommitRollback)
+	}
+	if f := tx.firstFailure(); f != nil {
+		// COMMIT was on the wire before the failure was known: a command
+		// whose caller gave up after it was sent. It may have run.
+		return fmt.Errorf("pgactor: COMMIT succeeded, but a command of the transaction reported a failure after it was sent (it may have run and been committed): %w", f)
 	}
 	return nil
+}
+
+// withFailure joins err with the first failure among tx's commands.
+func (tx *Tx) withFailure(err error) error {
+	if err == nil {
+		return nil
+	}
+	if f := tx.firstFailure(); f != nil && f != err {
+		return errors.Join(err, f)
+	}
+	return err
 }
 
 // Rollback rolls back (or to the savepoint, which it then releases). After
@@ -178,17 +230,19 @@ func (tx *Tx) Rollback(ctx context.Context) error {
 	}
 	if tx.parent != nil {
 		sp := tx.savepoint()
-		_, err := tx.unpin(ctx, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp).Await(ctx)
+		_, err := tx.unpin(ctx, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp, "").Await(ctx)
 		return wrapCtx(ctx, err)
 	}
-	_, err := tx.finishWith(ctx, "ROLLBACK")
+	_, err := tx.finishWith(ctx, "ROLLBACK", "")
 	return err
 }
 
-// unpin sends sql (nothing when empty) as the last command of tx's token.
-// It is sent even if ctx has ended: a transaction or savepoint must not be
-// left open on a shared connection.
-func (tx *Tx) unpin(ctx context.Context, sql string) *futures.Future[CommandTag] {
+// unpin sends sql (nothing when empty) as the last command of tx's token;
+// rollbackSQL, when set, is sent instead if a command of the token failed
+// unseen by the server (actor.Command.RollbackSQL). It is sent even if ctx
+// has ended: a transaction or savepoint must not be left open on a shared
+// connection.
+func (tx *Tx) unpin(ctx context.Context, sql, rollbackSQL string) *futures.Future[CommandTag] {
 	t := direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}
 	if sql == "" {
 		cmd := &actor.Command{Kind: actor.CmdUnpin, Unpin: true}
@@ -196,15 +250,15 @@ func (tx *Tx) unpin(ctx context.Context, sql string) *futures.Future[CommandTag]
 		return futures.Resolved(CommandTag{}, nil)
 	}
 	e := tx.x.newExec(context.WithoutCancel(ctx), t, sql, nil)
-	e.cmd.Unpin = true
+	e.cmd.Unpin, e.cmd.RollbackSQL = true, rollbackSQL
 	e.dispatch()
 	return e.fut
 }
 
 // finishWith sends COMMIT or ROLLBACK, ending the token's hold. The
 // connection is given back (to a pool) only once the server answered.
-func (tx *Tx) finishWith(ctx context.Context, sql string) (CommandTag, error) {
-	f := tx.unpin(ctx, sql)
+func (tx *Tx) finishWith(ctx context.Context, sql, rollbackSQL string) (CommandTag, error) {
+	f := tx.unpin(ctx, sql, rollbackSQL)
 	tag, err := f.Await(ctx)
 	if _, _, ok := f.Result(); !ok {
 		go func() {
@@ -232,4 +286,34 @@ type direct struct {
 
 func (d direct) pick(context.Context) (picked, error) {
 	return picked{c: d.c, owner: d.owner, ownerErr: d.ownerErr}, nil
+}
+
+// TxBeginner is what starts a transaction: a Session, a Pool or an
+// acquired Conn.
+type TxBeginner interface {
+	Begin(ctx context.Context, opts TxOptions) (*Tx, error)
+}
+
+// BeginFunc runs fn in a transaction on db and commits it when fn returns
+// nil; it rolls back when fn returns an error or panics (and the panic goes
+// on). fn may fire the transaction's commands as futures without awaiting
+// them: they are pipelined, COMMIT queues behind them, and a failure of any
+// of them makes BeginFunc roll back and return it (see Tx.Commit). The
+// error of fn, or of Commit, is returned.
+func BeginFunc(ctx context.Context, db TxBeginner, opts TxOptions, fn func(*Tx) error) (err error) {
+	tx, err := db.Begin(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return tx.Commit(ctx)
 }
