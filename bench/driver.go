@@ -50,6 +50,13 @@ type handle interface {
 	// insertTx inserts n rows of copyRow into insertTable with one INSERT
 	// each, inside one transaction, and commits.
 	insertTx(ctx context.Context, n int) error
+	// tpcb runs one TPC-B-like transaction (tpcb.go) the way a user of the
+	// driver writes a transaction; tpcbBatch runs it in the driver's
+	// one-round-trip form, where it has one (pgx: one pgx.Batch), and as
+	// tpcb otherwise (pgactor, whose idiomatic form pipelines already), or
+	// errUnsupported.
+	tpcb(ctx context.Context, t tpcb) error
+	tpcbBatch(ctx context.Context, t tpcb) error
 	// close closes the connection or the pool and waits for it.
 	close() error
 }

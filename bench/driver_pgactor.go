@@ -176,4 +176,28 @@ func (h *pgactorHandle) insertTx(ctx context.Context, n int) error {
 	return tx.Commit(ctx)
 }
 
+// tpcb is pgactor's idiomatic transaction: BeginFunc, every statement
+// fired as a future without waiting, the balance read back once the
+// transaction committed. Commit queues behind the statements and reports
+// the first failure among them.
+func (h *pgactorHandle) tpcb(ctx context.Context, t tpcb) error {
+	var row *session.Row
+	err := session.BeginFunc(ctx, h.q, session.TxOptions{}, func(tx *session.Tx) error {
+		tx.Exec(ctx, tpcbUpdateAccount, t.delta, t.aid)
+		row = tx.QueryRow(ctx, tpcbSelectAccount, t.aid)
+		tx.Exec(ctx, tpcbUpdateTeller, t.delta, t.tid)
+		tx.Exec(ctx, tpcbUpdateBranch, t.delta, t.bid)
+		tx.Exec(ctx, tpcbInsertHistory, t.tid, t.bid, t.aid, t.delta)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var balance int64
+	return row.Scan(&balance)
+}
+
+// tpcbBatch is tpcb: pgactor's idiomatic transaction is its pipelined form.
+func (h *pgactorHandle) tpcbBatch(ctx context.Context, t tpcb) error { return h.tpcb(ctx, t) }
+
 func (h *pgactorHandle) close() error { return h.closer() }

@@ -135,4 +135,43 @@ func (h *pgxHandle) insertTx(ctx context.Context, n int) error {
 	return tx.Commit(ctx)
 }
 
+// tpcb is what a pgx user writes: BeginFunc, the statements one after
+// another.
+func (h *pgxHandle) tpcb(ctx context.Context, t tpcb) error {
+	return pgx.BeginFunc(ctx, h.q, func(tx pgx.Tx) error { return pgxTPCB(ctx, tx, t) })
+}
+
+func pgxTPCB(ctx context.Context, tx pgx.Tx, t tpcb) error {
+	if _, err := tx.Exec(ctx, tpcbUpdateAccount, t.delta, t.aid); err != nil {
+		return err
+	}
+	var balance int64
+	if err := tx.QueryRow(ctx, tpcbSelectAccount, t.aid).Scan(&balance); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, tpcbUpdateTeller, t.delta, t.tid); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, tpcbUpdateBranch, t.delta, t.bid); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, tpcbInsertHistory, t.tid, t.bid, t.aid, t.delta)
+	return err
+}
+
+// tpcbBatch is pgx's one-round-trip form: BEGIN, the statements and COMMIT
+// queued in one pgx.Batch.
+func (h *pgxHandle) tpcbBatch(ctx context.Context, t tpcb) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(tpcbUpdateAccount, t.delta, t.aid)
+	var balance int64
+	b.Queue(tpcbSelectAccount, t.aid).QueryRow(func(r pgx.Row) error { return r.Scan(&balance) })
+	b.Queue(tpcbUpdateTeller, t.delta, t.tid)
+	b.Queue(tpcbUpdateBranch, t.delta, t.bid)
+	b.Queue(tpcbInsertHistory, t.tid, t.bid, t.aid, t.delta)
+	b.Queue("COMMIT")
+	return h.q.SendBatch(ctx, b).Close()
+}
+
 func (h *pgxHandle) close() error { return h.closer() }

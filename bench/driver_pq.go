@@ -60,6 +60,35 @@ func (h *pqHandle) selectIntSimple(ctx context.Context, n int64) (int64, error) 
 // answer before the next, and database/sql has no batch API.
 func (h *pqHandle) pipeline(context.Context, int) error { return errUnsupported }
 
+// tpcb is what a database/sql user writes: BeginTx, the statements one
+// after another, Commit.
+func (h *pqHandle) tpcb(ctx context.Context, t tpcb) error {
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, tpcbUpdateAccount, t.delta, t.aid); err != nil {
+		return err
+	}
+	var balance int64
+	if err := tx.QueryRowContext(ctx, tpcbSelectAccount, t.aid).Scan(&balance); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tpcbUpdateTeller, t.delta, t.tid); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tpcbUpdateBranch, t.delta, t.bid); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tpcbInsertHistory, t.tid, t.bid, t.aid, t.delta); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (h *pqHandle) tpcbBatch(context.Context, tpcb) error { return errUnsupported }
+
 func (h *pqHandle) pipelineFutures(context.Context, int) error { return errUnsupported }
 
 func (h *pqHandle) streamRows(ctx context.Context) (int64, int64, error) {

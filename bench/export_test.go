@@ -39,6 +39,7 @@ func UseSmallSizes() {
 	streamedRows = 20_000
 	copiedRows = 5_000
 	insertedRows = 300
+	tpcbScale = 1
 }
 
 // Summary is the part of a summary the tests look at.

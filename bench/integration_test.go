@@ -17,6 +17,7 @@ import (
 var unsupported = map[string]bool{
 	"pipeline1000/pq":         true, // database/sql has no pipeline or batch
 	"pipeline1000_futures/pq": true,
+	"tpcb_batch/pq":           true,
 }
 
 // TestAllWorkloads runs every workload for every driver against the real
@@ -41,7 +42,7 @@ func TestAllWorkloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 11 * 3 * (rounds + 1); len(results) != want {
+	if want := 13 * 3 * (rounds + 1); len(results) != want {
 		t.Fatalf("%d results, want %d", len(results), want)
 	}
 	for _, r := range results {

@@ -97,6 +97,8 @@ var workloads = []*workload{
 			return repeat(d, insertedRows, func() error { return h.insertTx(ctx, insertedRows) })
 		},
 	},
+	tpcbWorkload("tpcb", false),
+	tpcbWorkload("tpcb_batch", true),
 }
 
 // concurrent is concurrent64_p<conns>: 64 goroutines share a pool.
@@ -284,6 +286,7 @@ var dropTablesSQL = []string{
 	"DROP TABLE IF EXISTS " + rowsTable,
 	"DROP TABLE IF EXISTS " + copyTable,
 	"DROP TABLE IF EXISTS " + insertTable,
+	"DROP TABLE IF EXISTS pgactor_bench_branches, pgactor_bench_tellers, pgactor_bench_accounts, pgactor_bench_history",
 }
 
 func expectedRowSum() int64 {
