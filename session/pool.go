@@ -566,3 +566,6 @@ func (p *Pool) Close() {
 	p.wg.Wait()
 	p.p.Close()
 }
+
+// Closed reports whether Close was called.
+func (p *Pool) Closed() bool { return p.closed.Load() }

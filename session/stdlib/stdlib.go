@@ -15,8 +15,29 @@
 // the connection goes on. Conn.Raw gives the Session back (SessionOf), for
 // CopyFrom, Listen and futures.
 //
-// Not done yet: the multiplexed mode over a shared Pool (OpenDBFromPool),
-// and multi-statement results (RowsNextResultSet).
+// # Multiplexed mode
+//
+// OpenDBFromPool(pool) gives a *sql.DB whose connections are light handles
+// over a shared pgactor Pool: database/sql may keep hundreds of them open on
+// the pool's few server connections. Outside a transaction a handle's
+// commands are multiplexed like the Pool's own (each may run on any server
+// connection, each in its own implicit transaction); BeginTx takes one
+// server connection for the transaction's life (through the actor's
+// ownership, so nothing of anyone else runs inside it). What does not
+// stick to such a handle is session state: SET, temporary tables, advisory
+// locks, LISTEN and prepared statements may land on a different server
+// connection from one command to the next. When code needs them, pin the
+// handle to one server connection for as long as database/sql lends it:
+//
+//	c, _ := db.Conn(ctx)
+//	defer c.Close() // gives the server connection back to the pool
+//	c.Raw(func(dc any) error { return stdlib.Pin(ctx, dc) })
+//	c.ExecContext(ctx, "SET search_path = app") // now sticks to c
+//
+// or use the default mode (OpenDB, sql.Open), one server connection per
+// database/sql connection.
+//
+// Not done yet: multi-statement results (RowsNextResultSet).
 package stdlib
 
 import (
@@ -31,6 +52,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/session"
 	"github.com/pgactor/pgactor/wire/codec"
 )
@@ -80,37 +102,126 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 
 func (c *connector) Driver() driver.Driver { return c.drv }
 
+// OpenDBFromPool returns a *sql.DB in multiplexed mode over pool (see the
+// package doc). Closing the *sql.DB leaves the pool open: its owner closes
+// it.
+func OpenDBFromPool(pool *session.Pool) *sql.DB {
+	return sql.OpenDB(&poolConnector{p: pool, drv: &Driver{}})
+}
+
+type poolConnector struct {
+	p   *session.Pool
+	drv *Driver
+}
+
+func (c *poolConnector) Connect(context.Context) (driver.Conn, error) {
+	return &conn{p: c.p}, nil
+}
+
+func (c *poolConnector) Driver() driver.Driver { return c.drv }
+
 // SessionOf returns the Session behind a connection database/sql hands to
-// Conn.Raw:
+// Conn.Raw (default mode; false in multiplexed mode):
 //
 //	conn.Raw(func(dc any) error { s, _ := stdlib.SessionOf(dc); ... })
 func SessionOf(driverConn any) (*session.Session, bool) {
 	c, ok := driverConn.(*conn)
-	if !ok {
+	if !ok || c.s == nil {
 		return nil, false
 	}
 	return c.s, true
 }
 
-// conn is one database/sql connection: a Session, and its transaction
-// while one is open.
+// PoolOf returns the Pool behind a multiplexed connection database/sql
+// hands to Conn.Raw (false in the default mode).
+func PoolOf(driverConn any) (*session.Pool, bool) {
+	c, ok := driverConn.(*conn)
+	if !ok || c.p == nil {
+		return nil, false
+	}
+	return c.p, true
+}
+
+// Pin gives a multiplexed connection (database/sql hands it to Conn.Raw)
+// one server connection of its own, taken from the pool, until
+// database/sql takes the connection back (sql.Conn.Close, or the end of
+// the *sql.DB call that used it): session state then sticks to it. It does
+// nothing in the default mode, where every connection has one already, or
+// when the connection is pinned already.
+func Pin(ctx context.Context, driverConn any) error {
+	c, ok := driverConn.(*conn)
+	if !ok {
+		return errors.New("pgactor: Pin needs a connection of the pgactor driver")
+	}
+	if c.p == nil || c.pinned != nil {
+		return nil
+	}
+	if c.tx != nil {
+		return errors.New("pgactor: Pin inside a transaction")
+	}
+	pc, err := c.p.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	c.pinned = pc
+	return nil
+}
+
+// conn is one database/sql connection: a Session (default mode) or a
+// handle over a Pool (multiplexed mode, possibly pinned to one of its
+// connections), and its transaction while one is open.
 type conn struct {
-	s  *session.Session
-	tx *session.Tx
+	s      *session.Session
+	p      *session.Pool
+	pinned *session.Conn
+	tx     *session.Tx
+}
+
+// runner is what a conn sends its commands to.
+type runner interface {
+	Query(ctx context.Context, sql string, args ...any) *futures.Future[*session.Rows]
+	Exec(ctx context.Context, sql string, args ...any) *futures.Future[session.CommandTag]
+	Begin(ctx context.Context, opts session.TxOptions) (*session.Tx, error)
+}
+
+// target is where c's commands go outside a transaction.
+func (c *conn) target() runner {
+	switch {
+	case c.s != nil:
+		return c.s
+	case c.pinned != nil:
+		return c.pinned
+	}
+	return c.p
+}
+
+func (c *conn) alive() bool {
+	if c.s != nil {
+		return c.s.Alive()
+	}
+	return !c.p.Closed()
 }
 
 func (c *conn) query(ctx context.Context, q string, args []any) (*session.Rows, error) {
 	if c.tx != nil {
 		return c.tx.Query(ctx, q, args...).Await(ctx)
 	}
-	return c.s.Query(ctx, q, args...).Await(ctx)
+	return c.target().Query(ctx, q, args...).Await(ctx)
 }
 
 func (c *conn) exec(ctx context.Context, q string, args []any) (session.CommandTag, error) {
 	if c.tx != nil {
 		return c.tx.Exec(ctx, q, args...).Await(ctx)
 	}
-	return c.s.Exec(ctx, q, args...).Await(ctx)
+	return c.target().Exec(ctx, q, args...).Await(ctx)
+}
+
+// unpin gives a pinned connection back to the pool.
+func (c *conn) unpin() {
+	if c.pinned != nil {
+		c.pinned.Release()
+		c.pinned = nil
+	}
 }
 
 func (c *conn) Prepare(query string) (driver.Stmt, error) {
@@ -124,6 +235,10 @@ func (c *conn) PrepareContext(_ context.Context, query string) (driver.Stmt, err
 }
 
 func (c *conn) Close() error {
+	if c.s == nil {
+		c.unpin() // the pool is its owner's to close
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return c.s.Close(ctx)
@@ -154,7 +269,7 @@ func (c *conn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, erro
 		return nil, fmt.Errorf("pgactor: isolation level %v is not supported by PostgreSQL", sql.IsolationLevel(o.Isolation))
 	}
 	opts.ReadOnly = o.ReadOnly
-	tx, err := c.s.Begin(ctx, opts)
+	tx, err := c.target().Begin(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -229,22 +344,29 @@ func (c *conn) badConn(err error) error {
 func (c *conn) CheckNamedValue(*driver.NamedValue) error { return nil }
 
 func (c *conn) Ping(ctx context.Context) error {
-	if !c.s.Alive() {
+	if !c.alive() {
 		return driver.ErrBadConn
 	}
-	_, err := c.s.Exec(ctx, "SELECT 1").Await(ctx)
+	_, err := c.target().Exec(ctx, "SELECT 1").Await(ctx)
 	return err
 }
 
-// ResetSession refuses a dead connection before database/sql reuses it.
+// ResetSession refuses a dead connection before database/sql reuses it,
+// and gives a pinned server connection back to the pool.
 func (c *conn) ResetSession(context.Context) error {
-	if !c.s.Alive() {
+	c.unpin()
+	if !c.alive() {
 		return driver.ErrBadConn
 	}
 	return nil
 }
 
-func (c *conn) IsValid() bool { return c.s.Alive() }
+// IsValid is what database/sql asks as it takes the connection back: a
+// pinned server connection returns to the pool then.
+func (c *conn) IsValid() bool {
+	c.unpin()
+	return c.alive()
+}
 
 type result struct{ tag session.CommandTag }
 
