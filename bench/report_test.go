@@ -105,8 +105,8 @@ func TestFindDrivers(t *testing.T) {
 
 func TestFindWorkloads(t *testing.T) {
 	all, err := bench.FindWorkloads("all")
-	if err != nil || len(all) != 11 {
-		t.Fatalf("all: %d workloads, %v; want the issue's 10 and pipeline1000_futures", len(all), err)
+	if err != nil || len(all) != 13 {
+		t.Fatalf("all: %d workloads, %v; want the issue's 10, pipeline1000_futures, tpcb and tpcb_batch", len(all), err)
 	}
 	two, err := bench.FindWorkloads("rows1m,select1")
 	if err != nil || len(two) != 2 {
