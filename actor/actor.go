@@ -501,9 +501,12 @@ type Command struct {
 	// sent again) are used as they are.
 	Args   []any
 	Params *wire.Params
-	params wire.Params // what Params points to when Send encoded them
-	Name   string
-	Stmt   *wire.PreparedStatementInfo
+	// Unnamed runs a CmdQuery on the unnamed statement, in one flight,
+	// without the statement cache (arguments typed by their Go values).
+	Unnamed bool
+	params  wire.Params // what Params points to when Send encoded them
+	Name    string
+	Stmt    *wire.PreparedStatementInfo
 	// ParamOIDs fixes parameter types for CmdPrepare.
 	ParamOIDs []uint32
 
@@ -532,8 +535,8 @@ type Command struct {
 	// Ownership (see own.go). Owner is the token of the holder the command
 	// belongs to; zero for a command of nobody in particular. Pin makes the
 	// command take the connection for that token as it is admitted. Unpin
-	// ends Owner's hold once the command is admitted: later commands of
-	// Owner are refused. OwnerErr is the error for a command whose Owner no
+	// ends Owner's hold (Pin's, when the command has both) once the
+	// command is admitted: later commands of that holder are refused. OwnerErr is the error for a command whose Owner no
 	// longer holds the connection (ErrOwnerEnded when nil). Reroute hands a
 	// command without an Owner back (a RetryError wrapping ErrHeld) instead
 	// of letting it wait while someone else holds the connection.

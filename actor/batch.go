@@ -25,7 +25,7 @@ func (l *loop) batch(c *Command) {
 	var last *cachedStmt
 	if !l.a.cfg.Statements.Unnamed() {
 		for _, it := range c.Batch {
-			if it.Kind != CmdQuery {
+			if it.Kind != CmdQuery || it.Unnamed {
 				continue
 			}
 			st := l.cache.get(it.SQL)
@@ -66,7 +66,7 @@ func (l *loop) encodeBatch(c *Command) {
 		case it.Kind != CmdQuery:
 			c.fail(fmt.Errorf("actor: batch command %d: only queries and prepared statements can be batched", i+1))
 			return
-		case unnamed:
+		case unnamed || it.Unnamed:
 			items[i].SQL = it.SQL
 		default:
 			st := l.cache.get(it.SQL)

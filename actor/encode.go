@@ -52,6 +52,12 @@ func (a *Actor) encodeArgs(cmd *Command) error {
 	return nil
 }
 
+// EncodeArgs does to cmd's arguments what Send does (encodes them, or
+// copies them when the connection has not described the statement yet),
+// for a caller that holds the command back before sending it: its
+// arguments are then read now, not when it is sent.
+func (a *Actor) EncodeArgs(cmd *Command) error { return a.encodeArgs(cmd) }
+
 // encodeQuery encodes a CmdQuery's arguments for the cached description of
 // its statement (or for unnamed statements), or copies them.
 func (a *Actor) encodeQuery(cmd *Command) error {
@@ -59,7 +65,7 @@ func (a *Actor) encodeQuery(cmd *Command) error {
 		return nil
 	}
 	var info *wire.PreparedStatementInfo
-	if !a.cfg.Statements.Unnamed() {
+	if !a.cfg.Statements.Unnamed() && !cmd.Unnamed {
 		if info = a.Statement(cmd.SQL); info == nil {
 			cmd.Args = snapshotArgs(cmd.Args)
 			return nil

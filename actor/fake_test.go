@@ -128,6 +128,32 @@ func fakeActor(t *testing.T, cfg actor.Config) (*actor.Actor, *pipeDialer, *back
 	return a, d, b
 }
 
+// holder takes a for a new token: its commands go out at once, where
+// commands of nobody in particular wait for the server's answer to the
+// ones before (coalescing). Tests that need several commands on the wire
+// before answering use it; letGo ends the hold.
+func holder(t *testing.T, a *actor.Actor) actor.Token {
+	t.Helper()
+	tok := actor.NewToken()
+	pin := &actor.Command{Kind: actor.CmdPin, Pin: tok}
+	a.Do(context.Background(), pin)
+	if _, err := pin.Result.Await(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func letGo(a *actor.Actor, tok actor.Token) {
+	a.Do(context.Background(), &actor.Command{Kind: actor.CmdUnpin, Owner: tok, Unpin: true})
+}
+
+// owned is simple for the holder tok.
+func owned(a *actor.Actor, ctx context.Context, tok actor.Token, sql string) *actor.Command {
+	c := &actor.Command{Kind: actor.CmdSimple, SQL: sql, Owner: tok, Rows: actor.NewRowStream(4)}
+	a.Do(ctx, c)
+	return c
+}
+
 func simple(a *actor.Actor, ctx context.Context, sql string) *actor.Command {
 	c := &actor.Command{Kind: actor.CmdSimple, SQL: sql, Rows: actor.NewRowStream(4)}
 	a.Do(ctx, c)
@@ -159,7 +185,9 @@ func firstValue(t *testing.T, c *actor.Command) (string, error) {
 
 func TestFakeOrderingWithPartialReads(t *testing.T) {
 	a, _, b := fakeActor(t, actor.Config{})
-	cmds := []*actor.Command{simple(a, context.Background(), "one"), simple(a, context.Background(), "two"), simple(a, context.Background(), "three")}
+	tok := holder(t, a) // all three on the wire before any answer
+	ctx := context.Background()
+	cmds := []*actor.Command{owned(a, ctx, tok, "one"), owned(a, ctx, tok, "two"), owned(a, ctx, tok, "three")}
 	var stream []byte
 	for range cmds {
 		stream = append(stream, answer(b.query())...)
@@ -195,17 +223,10 @@ func TestFakeDeathAtEveryPoint(t *testing.T) {
 		// A holder's commands go out at once (commands of nobody would be
 		// coalesced behind the first's answer): all three are on the wire.
 		ctx := context.Background()
-		tok := actor.NewToken()
-		pin := &actor.Command{Kind: actor.CmdPin, Pin: tok}
-		a.Do(ctx, pin)
-		if _, err := pin.Result.Await(ctx); err != nil {
-			t.Fatal(err)
-		}
+		tok := holder(t, a)
 		var cmds []*actor.Command
 		for _, sql := range []string{"a", "b", "c"} {
-			c := &actor.Command{Kind: actor.CmdSimple, SQL: sql, Owner: tok, Rows: actor.NewRowStream(4)}
-			a.Do(ctx, c)
-			cmds = append(cmds, c)
+			cmds = append(cmds, owned(a, ctx, tok, sql))
 		}
 		for range cmds {
 			b.query()
@@ -247,9 +268,10 @@ func TestFakeGarbageKills(t *testing.T) {
 
 func TestFakeMaxInFlight(t *testing.T) {
 	a, _, b := fakeActor(t, actor.Config{MaxInFlight: 2})
+	tok := holder(t, a) // commands go out as soon as a slot is free
 	var cmds []*actor.Command
 	for _, s := range []string{"1", "2", "3", "4", "5"} {
-		cmds = append(cmds, simple(a, context.Background(), s))
+		cmds = append(cmds, owned(a, context.Background(), tok, s))
 	}
 	first := []string{b.query(), b.query()}
 	// Nothing more may arrive until an answer frees a slot.
@@ -319,8 +341,9 @@ func TestFakeSlowConsumerHoldsCommands(t *testing.T) {
 func TestFakeStrayCancelRetried(t *testing.T) {
 	a, d, b := fakeActor(t, actor.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	slow := simple(a, ctx, "slow")
-	fast := simple(a, context.Background(), "fast")
+	tok := holder(t, a) // both on the wire before any answer
+	slow := owned(a, ctx, tok, "slow")
+	fast := owned(a, context.Background(), tok, "fast")
 	b.query()
 	b.query()
 	cancel()

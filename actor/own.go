@@ -107,8 +107,12 @@ func (l *loop) admit(c *Command) bool {
 // encoded. The last token out starts the release: it completes at the
 // answer of the command now last in the FIFO.
 func (l *loop) unpin(c *Command) {
+	t := c.Owner
+	if c.Pin != 0 {
+		t = c.Pin // took the connection and lets go in one command
+	}
 	for i, o := range l.owners {
-		if o == c.Owner {
+		if o == t {
 			l.owners = l.owners[:i]
 			break
 		}

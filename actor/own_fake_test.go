@@ -27,9 +27,10 @@ func (b *backend) expect(tags string) {
 func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
 	a, d, b := fakeActor(t, actor.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	slow := simple(a, ctx, "slow")
-	hit := simple(a, context.Background(), "hit")
-	behind := simple(a, context.Background(), "behind")
+	tok := holder(t, a) // all three on the wire before any answer
+	slow := owned(a, ctx, tok, "slow")
+	hit := owned(a, context.Background(), tok, "hit")
+	behind := owned(a, context.Background(), tok, "behind")
 	for _, want := range []string{"slow", "hit", "behind"} {
 		if got := b.query(); got != want {
 			t.Fatalf("server got %q, want %q", got, want)
@@ -53,6 +54,7 @@ func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
 	if got, err := firstValue(t, behind); got != "behind" || err != nil {
 		t.Fatalf("behind: %q %v", got, err)
 	}
+	letGo(a, tok)
 	probe := simple(a, context.Background(), "probe")
 	if got := b.query(); got != "probe" {
 		t.Fatalf("server got %q after the stray cancel, want the next command (nothing re-run)", got)

@@ -64,7 +64,7 @@ func (l *loop) dispatch(c *Command) {
 	case CmdCloseStatement:
 		l.encode(c, opClose, nil, func(b []byte) ([]byte, error) { return l.client.AppendCloseStatement(b, c.Name) })
 	case CmdQuery:
-		if l.a.cfg.Statements.Unnamed() {
+		if l.a.cfg.Statements.Unnamed() || c.Unnamed {
 			l.unnamed(c)
 			return
 		}

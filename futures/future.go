@@ -45,6 +45,22 @@ type Future[T any] struct {
 	release   func(T)
 	abandoned atomic.Bool
 	released  atomic.Bool
+	waited    atomic.Bool
+	// onWait, when set, runs the first time someone waits (SetOnWait).
+	onWait func()
+}
+
+// SetOnWait makes fn run, once, the first time someone waits for the
+// future while it is pending (Await, Done, AwaitAll): for results produced
+// on demand, such as a transaction's commands that are held until one of
+// their results is wanted. Call it before the future is shared.
+func (f *Future[T]) SetOnWait(fn func()) { f.onWait = fn }
+
+// wait runs onWait if this is the first wait on a pending future.
+func (f *Future[T]) wait() {
+	if f.onWait != nil && f.state.Load() != resolved && f.waited.CompareAndSwap(false, true) {
+		f.onWait()
+	}
 }
 
 // SetRelease makes the future's value belong to whoever awaits it, for
@@ -108,6 +124,7 @@ func (f *Future[T]) Resolve(v T, err error) bool {
 // in select. Every call returns a channel with the same meaning; after
 // resolution it may be a shared, already closed one.
 func (f *Future[T]) Done() <-chan struct{} {
+	f.wait()
 	if d := f.done.Load(); d != nil {
 		return d.(chan struct{})
 	}

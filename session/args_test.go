@@ -94,6 +94,24 @@ func TestArgsReadBeforeQueryReturns(t *testing.T) {
 			checkArgs(t, "batch "+phase, r, phase)
 		}
 	})
+	t.Run("transaction", func(t *testing.T) {
+		// A transaction holds its commands until a result is wanted: the
+		// arguments are read when the call returns all the same.
+		s := connect(t, d)
+		for _, phase := range []string{"first", "cached"} {
+			tx, err := s.Begin(ctx, session.TxOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := newArgs(phase)
+			r := tx.QueryRow(ctx, argsQuery, a.list()...)
+			a.scribble()
+			checkArgs(t, "transaction "+phase, r, phase)
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 	t.Run("pool", func(t *testing.T) {
 		p := newPool(t, d, &session.PoolOptions{MinConns: 2, MaxConns: 2})
 		var rows []*session.Row

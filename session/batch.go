@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
@@ -74,14 +75,57 @@ func (b *Batch) QueryRow(sql string, args ...any) *Row {
 
 // Exec queues a command; its future gives the command tag.
 func (b *Batch) Exec(sql string, args ...any) *futures.Future[CommandTag] {
-	e := &pendingExec{}
+	return b.exec(&pendingExec{}, sql, args).fut
+}
+
+func (b *Batch) exec(e *pendingExec, sql string, args []any) *pendingExec {
 	e.fut = &e.own
 	e.sql, e.args = b.prepare(sql, args)
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = actor.CmdQuery, e.sql, e.args
 	e.cmd.Observer = e
+	e.attempts = 1 // sent once, with the batch
 	b.cmds = append(b.cmds, &e.cmd)
 	b.es = append(b.es, e)
-	return e.fut
+	return e
+}
+
+// unnamed runs e on the unnamed statement, not through the statement
+// cache: for BEGIN and COMMIT in a transaction's batch, which would cost
+// a Prepare round trip the first time and a cache entry for nothing.
+func (e *pendingExec) unnamed() *pendingExec {
+	e.cmd.Unnamed = true
+	return e
+}
+
+// takeLive moves the commands of held (a transaction's, not sent yet) to
+// b, in order. One whose context ended meanwhile is answered with that
+// error, unsent, and reported to tx; a held batch whose arguments could
+// not be prepared fails all its commands.
+func (b *Batch) takeLive(held *Batch, tx *Tx) {
+	if b.bad == nil {
+		b.bad = held.bad
+	}
+	gone := func(c *actor.Command, ctx context.Context) {
+		if ctx != nil && ctx.Err() != nil {
+			err := fmt.Errorf("%w: %w", actor.ErrCanceled, context.Cause(ctx))
+			tx.noteFailure(err)
+			c.Fail(err)
+		}
+	}
+	for _, q := range held.qs {
+		gone(&q.cmd, q.ctx)
+	}
+	for _, e := range held.es {
+		gone(&e.cmd, e.ctx)
+	}
+	for _, c := range held.cmds {
+		if _, _, answered := c.Result.Result(); !answered {
+			b.cmds = append(b.cmds, c)
+		}
+	}
+	b.qs = append(b.qs, held.qs...)
+	b.es = append(b.es, held.es...)
+	b.rows = append(b.rows, held.rows...)
 }
 
 // prepare rewrites named parameters, remembering the first failure: the
@@ -120,16 +164,27 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 	if b.sent {
 		return futures.Resolved(struct{}{}, errBatchSent)
 	}
+	p, err := t.pick(ctx)
+	return x.deliverBatch(ctx, t, p, err, b, nil, nil)
+}
+
+// deliverBatch sends b on the connection p; items is where its commands
+// report (nil: nowhere in particular), and adjust, when set, changes the
+// batch command before it is sent (a transaction's BEGIN pins, its COMMIT
+// unpins).
+func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error, b *Batch, items target, adjust func(*actor.Command)) *futures.Future[struct{}] {
 	b.sent = true
 	pb := &pendingBatch{ctx: ctx}
 	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
-	p, err := t.pick(ctx)
 	// The commands are answered on p.c, never routed again one by one.
+	if items == nil {
+		items = direct{c: p.c}
+	}
 	for _, q := range b.qs {
-		q.x, q.t, q.ctx, q.c = x, direct{c: p.c}, ctx, p.c
+		q.x, q.t, q.ctx, q.c = x, items, ctx, p.c
 	}
 	for _, e := range b.es {
-		e.x, e.t, e.ctx = x, direct{c: p.c}, ctx
+		e.x, e.t, e.ctx = x, items, ctx
 	}
 	for _, r := range b.rows {
 		r.ctx = ctx
@@ -138,6 +193,9 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 	case b.bad != nil:
 		err = b.bad
 	case err == nil:
+		if adjust != nil {
+			adjust(&pb.cmd)
+		}
 		deliver(ctx, t, p, &pb.cmd)
 		return &pb.own
 	}

@@ -64,7 +64,7 @@ type picked struct {
 
 // rerouted reports whether a failed command of t may be sent again: a
 // multiplexed pool command that provably had no effect.
-func rerouted(t target, ctx context.Context, err error, attempts int) bool {
+func rerouted(t target, ctx context.Context, err error, attempts int32) bool {
 	return multiplexed(t) && attempts < maxAttempts && ctx.Err() == nil && SafeToRetry(err)
 }
 
@@ -216,9 +216,9 @@ type pendingQuery struct {
 	sql      string
 	args     []any
 	fut      *futures.Future[*Rows] // the caller's: own, or the first attempt's
-	attempts int
-	start    time.Duration // monoNow() when sent, for tracing
+	start    time.Duration          // monoNow() when sent, for tracing
 	c        *conn
+	attempts int32
 	rerouted bool // sent again as another pendingQuery, which resolves fut
 
 	cmd  actor.Command
@@ -309,7 +309,7 @@ type pendingExec struct {
 	sql      string
 	args     []any
 	fut      *futures.Future[CommandTag]
-	attempts int
+	attempts int32
 	start    time.Duration // monoNow() when sent, for tracing
 
 	bad error // the arguments could not be prepared

@@ -539,6 +539,10 @@ func TestSessionWaitHonoursContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// BEGIN goes out with the transaction's first command.
+	if _, err := tx.Exec(ctx, "SELECT 1").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -546,11 +550,16 @@ func TestSessionWaitHonoursContext(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
 		t.Fatalf("a command waiting behind a transaction: %v after %v", err, time.Since(start))
 	}
-	// A Begin waits the same way.
+	// Another transaction's BEGIN waits the same way (Begin returns at
+	// once; its first command carries BEGIN and waits).
 	short2, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel2()
-	if _, err := s.Begin(short2, session.TxOptions{}); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("a Begin waiting behind a transaction: %v", err)
+	tx2, err := s.Begin(short2, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx2.Exec(short2, "SELECT 1").Await(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a BEGIN waiting behind a transaction: %v", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
@@ -751,7 +760,11 @@ func TestSessionCloseWithTransactionOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Begin(ctx, session.TxOptions{}); err != nil {
+	tx, err := s.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT 1").Await(ctx); err != nil { // BEGIN goes out with it
 		t.Fatal(err)
 	}
 	waiting := s.Exec(ctx, "SELECT 1")

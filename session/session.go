@@ -105,10 +105,11 @@ func (s *Session) Exec(ctx context.Context, sql string, args ...any) *futures.Fu
 	return s.exec(ctx, s, sql, args)
 }
 
-// Begin starts a transaction, which has the connection to itself until
-// Commit or Rollback; commands other goroutines send meanwhile wait inside
-// the connection's actor. Begin itself waits while another transaction
-// holds the connection, until ctx ends.
+// Begin starts a transaction, which has the connection to itself from its
+// BEGIN until Commit or Rollback; commands other goroutines send meanwhile
+// wait inside the connection's actor. Begin returns at once: BEGIN goes
+// out with the transaction's first commands (see Tx), and waits there
+// while another transaction holds the connection.
 func (s *Session) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	return begin(ctx, &s.common, s.c, 0, opts, nil)
 }

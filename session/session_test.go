@@ -231,13 +231,6 @@ func TestTransactions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// While the transaction is open, another goroutine's query waits.
-	outside := make(chan int64, 1)
-	go func() {
-		var n int64
-		s.QueryRow(ctx, "SELECT count(*) FROM tx").Scan(&n)
-		outside <- n
-	}()
 	var futs []*futures.Future[session.CommandTag]
 	for i := range 10 {
 		futs = append(futs, tx.Exec(ctx, "INSERT INTO tx VALUES ($1)", int32(i)))
@@ -247,6 +240,14 @@ func TestTransactions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Once the transaction has begun (BEGIN went out with its first
+	// commands), another goroutine's query waits until it ends.
+	outside := make(chan int64, 1)
+	go func() {
+		var n int64
+		s.QueryRow(ctx, "SELECT count(*) FROM tx").Scan(&n)
+		outside <- n
+	}()
 	var iso string
 	tx.QueryRow(ctx, "SHOW transaction_isolation").Scan(&iso)
 	if iso != "serializable" {

@@ -49,6 +49,22 @@ func (o TxOptions) sql() (string, error) {
 // the Tx carry it, and once Commit or Rollback is taken by the actor (or the
 // parent of a savepoint ends) the token is dead, so a late command of the Tx
 // is refused with ErrTxClosed without anything being written.
+//
+// One round trip. A top-level Tx holds its Query, QueryRow and Exec (with
+// arguments) commands until someone waits for one of their results, a
+// command it cannot hold is sent (Exec without arguments, which may be
+// several statements; CopyFrom; a savepoint), or Commit. Then everything
+// held goes out as one batch with one Sync, BEGIN in front the first time
+// and COMMIT behind at the end: a transaction whose statements are fired as
+// futures and committed is one write and one round trip, and its row locks
+// are held for that long only. If BEGIN or a statement fails, the server
+// skips the rest up to the Sync, so nothing runs outside the transaction
+// and Commit reports the first failure (the transaction rolls back). A
+// held command's arguments are read when the call returns, as everywhere;
+// one whose context ends before the batch goes out fails unsent, and the
+// transaction rolls back. A command the Tx cannot hold
+// waits, the first time, for the server's answer to BEGIN. Savepoints send
+// their commands at once, each with its own Sync.
 type Tx struct {
 	x       *common
 	c       *conn
@@ -57,14 +73,27 @@ type Tx struct {
 	tok     actor.Token
 	release func() // gives a pool connection back once the end was answered
 
+	// A top-level transaction holds its commands (held) until one of their
+	// results is waited for, a command that cannot be held is sent, or
+	// Commit: then they go as one batch, one Sync, with BEGIN in front the
+	// first time (beginSQL; begun is its future once sent) and COMMIT
+	// behind at the end. See flush.
+	owner     actor.Token // the holder the transaction nests in (an acquired Conn); 0 for none
+	beginSQL  string
+	flushHook func() // tx.flushOnWait, made once
+	flushMu   sync.Mutex
+
 	mu      sync.Mutex
 	done    bool
 	failure error // the first error of one of the transaction's own commands
+	held    *Batch
+	begun   *futures.Future[CommandTag]
 }
 
 // noteFailure records err, from one of tx's commands, if it is the first.
 func (tx *Tx) noteFailure(err error) {
-	if err == nil || errors.Is(err, ErrTxClosed) {
+	// Commands a failure stopped or undid report that, not a cause.
+	if err == nil || errors.Is(err, ErrTxClosed) || errors.Is(err, ErrBatchNotRun) || errors.Is(err, ErrBatchRolledBack) {
 		return
 	}
 	tx.mu.Lock()
@@ -88,10 +117,10 @@ func noteTxFailure(t target, err error) {
 	}
 }
 
-// begin sends BEGIN on c, pinning it for a new token; owner is the token
-// of an acquired connection the transaction nests in (0 for none). On
-// failure the pin is undone behind the BEGIN, whatever became of it.
-func begin(ctx context.Context, x *common, c *conn, owner actor.Token, opts TxOptions, release func()) (*Tx, error) {
+// begin starts a transaction on c for a new token; owner is the token of
+// an acquired connection the transaction nests in (0 for none). Nothing is
+// sent yet: BEGIN goes out with the transaction's first commands (flush).
+func begin(_ context.Context, x *common, c *conn, owner actor.Token, opts TxOptions, release func()) (*Tx, error) {
 	sql, err := opts.sql()
 	if err != nil {
 		if release != nil {
@@ -99,41 +128,221 @@ func begin(ctx context.Context, x *common, c *conn, owner actor.Token, opts TxOp
 		}
 		return nil, err
 	}
-	tx := &Tx{x: x, c: c, tok: actor.NewToken(), release: release}
-	f := x.execPinned(ctx, direct{c: c, owner: owner, ownerErr: ErrTxClosed}, sql, tx.tok)
-	if _, err := f.Await(ctx); err != nil {
-		// BEGIN may still run (its caller was answered early) or may have
-		// been dropped unsent; a ROLLBACK behind it undoes either.
-		tx.finish()
-		tx.finishWith(ctx, "ROLLBACK", "")
-		return nil, wrapCtx(ctx, err)
-	}
+	tx := &Tx{x: x, c: c, tok: actor.NewToken(), release: release, owner: owner, beginSQL: sql}
+	tx.flushHook = tx.flushOnWait
 	return tx, nil
 }
 
-func (tx *Tx) pick(context.Context) (picked, error) {
+// pick is where a command of the transaction that is not held goes: the
+// held ones go out first, and, the first time, it waits until the server
+// said whether BEGIN worked (a command sent on its own after a failed
+// BEGIN would run outside any transaction).
+func (tx *Tx) pick(ctx context.Context) (picked, error) {
 	tx.mu.Lock()
 	done := tx.done
 	tx.mu.Unlock()
 	if done {
 		return picked{}, ErrTxClosed
 	}
+	if err := tx.ready(ctx); err != nil {
+		return picked{}, err
+	}
 	return picked{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, nil
 }
 
-// Query is Session.Query inside the transaction.
+// ready sends what the transaction holds and waits for BEGIN's answer.
+func (tx *Tx) ready(ctx context.Context) error {
+	if tx.parent != nil {
+		return nil
+	}
+	tx.flush(ctx, "")
+	tx.mu.Lock()
+	begun := tx.begun
+	tx.mu.Unlock()
+	if begun == nil {
+		return nil
+	}
+	if _, err := begun.Await(ctx); err != nil && !errors.Is(err, ErrBatchRolledBack) {
+		// BEGIN itself failed (ErrBatchRolledBack means it ran and a
+		// later command of its batch failed: the transaction is open).
+		return wrapCtx(ctx, fmt.Errorf("pgactor: BEGIN: %w", err))
+	}
+	return nil
+}
+
+// hold queues a command of a top-level transaction until flush: add puts
+// it in the held batch, under the lock, so that no flush takes the batch
+// halfway. It reports false when the command must go at once instead.
+func (tx *Tx) hold(add func(*Batch)) bool {
+	if tx.parent != nil {
+		return false
+	}
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.done {
+		return false // refused with ErrTxClosed by pick
+	}
+	if tx.held == nil {
+		tx.held = &Batch{}
+	}
+	add(tx.held)
+	return true
+}
+
+// readArgs reads a held command's arguments now, as Query promises, though
+// the command goes out later (under tx.mu, before any flush can take it).
+// Arguments that cannot be encoded take the command back out of b: refuse
+// then fails it, and the transaction rolls back.
+func (tx *Tx) readArgs(b *Batch, c *actor.Command) error {
+	err := tx.c.a.EncodeArgs(c)
+	if err != nil {
+		b.cmds = b.cmds[:len(b.cmds)-1]
+	}
+	return err
+}
+
+// refuse fails a held command whose arguments could not be read (outside
+// tx.mu: the failure reaches the transaction through its observer).
+func (tx *Tx) refuse(c *actor.Command, err error) {
+	if err != nil {
+		tx.noteFailure(err)
+		c.Fail(err)
+	}
+}
+
+// flushOnWait sends the held commands when someone waits for one of them.
+func (tx *Tx) flushOnWait() { tx.flush(context.Background(), "") }
+
+// flush sends the held commands as one batch: with BEGIN in front when it
+// has not gone yet (the batch then takes the connection for the
+// transaction's token), and with final (COMMIT or ROLLBACK) behind when it
+// is set (the batch then lets go of it). A held command whose context
+// ended before it could be sent fails unsent, and the transaction then
+// ends with ROLLBACK (Commit). It returns final's future (nil when final
+// is empty or nothing was to be sent).
+func (tx *Tx) flush(ctx context.Context, final string) *futures.Future[CommandTag] {
+	f, _ := tx.send(ctx, final, false)
+	return f
+}
+
+// flushEnd is flush ending the transaction: with COMMIT, or with ROLLBACK
+// when one of its commands failed (commit false: always ROLLBACK). It
+// returns the end's future and which of the two it is; nil when BEGIN
+// never went out and nothing is held.
+func (tx *Tx) flushEnd(ctx context.Context, commit bool) (*futures.Future[CommandTag], string) {
+	final := "ROLLBACK"
+	if commit {
+		final = "COMMIT"
+	}
+	return tx.send(ctx, final, true)
+}
+
+// send is flush and flushEnd: ending says final ends the transaction (a
+// COMMIT then turns into ROLLBACK if a held command failed unsent).
+func (tx *Tx) send(ctx context.Context, final string, ending bool) (*futures.Future[CommandTag], string) {
+	tx.flushMu.Lock()
+	defer tx.flushMu.Unlock()
+	tx.mu.Lock()
+	held := tx.held
+	tx.held = nil
+	needBegin := tx.begun == nil && tx.beginSQL != ""
+	tx.mu.Unlock()
+	if ending && needBegin && (held == nil || len(held.cmds) == 0) {
+		return nil, "" // BEGIN never went out and nothing is held: nothing to end
+	}
+	out := &Batch{}
+	var beginFut *futures.Future[CommandTag]
+	if needBegin {
+		beginFut = out.exec(&pendingExec{}, tx.beginSQL, nil).unnamed().fut
+	}
+	if held != nil {
+		out.takeLive(held, tx)
+	}
+	if ending && final == "COMMIT" && tx.firstFailure() != nil {
+		final = "ROLLBACK" // a command failed: nothing of the transaction may commit
+	}
+	var finalFut *futures.Future[CommandTag]
+	if final != "" {
+		finalFut = out.exec(&pendingExec{}, final, nil).unnamed().fut
+	}
+	if len(out.cmds) == 0 {
+		return nil, final
+	}
+	p := picked{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}
+	if needBegin {
+		p.owner = tx.owner
+		tx.mu.Lock()
+		tx.begun = beginFut
+		tx.mu.Unlock()
+	}
+	tx.x.deliverBatch(ctx, tx, p, nil, out, tx, func(c *actor.Command) {
+		if needBegin {
+			c.Pin = tx.tok
+		}
+	})
+	if final != "" {
+		// Let go in a command of its own behind the batch: the actor admits
+		// it in order, once the batch was written (after any Prepare the
+		// batch waits for), and frees the connection at the batch's answer,
+		// rolling back if the batch left the transaction open.
+		sendTo(ctx, direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, &actor.Command{Kind: actor.CmdUnpin, Unpin: true}, nil)
+	}
+	return finalFut, final
+}
+
+// Query is Session.Query inside the transaction. At the top level the
+// query is held until one of the transaction's results is waited for (or
+// Commit), and then goes out with everything held, in one round trip.
 func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
+	var q *pendingQuery
+	var bad error
+	if tx.hold(func(b *Batch) {
+		q = b.query(&pendingQuery{x: tx.x, t: tx, ctx: ctx}, sql, args)
+		q.own.SetOnWait(tx.flushHook)
+		bad = tx.readArgs(b, &q.cmd)
+	}) {
+		tx.refuse(&q.cmd, bad)
+		return q.fut
+	}
 	return tx.x.query(ctx, tx, actor.CmdQuery, sql, args)
 }
 
-// QueryRow is Session.QueryRow inside the transaction.
+// QueryRow is Session.QueryRow inside the transaction; held as Query.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
+	var r *Row
+	var bad error
+	if tx.hold(func(b *Batch) {
+		q := queryPool.Get().(*pendingQuery)
+		q.x, q.t, q.ctx = tx.x, tx, ctx
+		b.query(q, sql, args)
+		q.own.SetOnWait(tx.flushHook)
+		r = &Row{fut: q.fut, ctx: ctx, q: q}
+		b.rows = append(b.rows, r)
+		bad = tx.readArgs(b, &q.cmd)
+	}) {
+		tx.refuse(&r.q.cmd, bad)
+		return r
+	}
 	return tx.x.queryRow(ctx, tx, sql, args)
 }
 
-// Exec is Session.Exec inside the transaction: it returns at once, so a
-// burst of Exec calls is one round trip, awaited together.
+// Exec is Session.Exec inside the transaction: it returns at once. At the
+// top level a command with arguments is held as Query; one without
+// arguments (the simple protocol, which allows several statements) goes
+// out at once, with what was held before it.
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
+	if len(args) > 0 {
+		var e *pendingExec
+		var bad error
+		if tx.hold(func(b *Batch) {
+			e = b.exec(&pendingExec{x: tx.x, t: tx, ctx: ctx}, sql, args)
+			e.own.SetOnWait(tx.flushHook)
+			bad = tx.readArgs(b, &e.cmd)
+		}) {
+			tx.refuse(&e.cmd, bad)
+			return e.fut
+		}
+	}
 	return tx.x.exec(ctx, tx, sql, args)
 }
 
@@ -144,6 +353,7 @@ func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
 	if _, err := tx.pick(ctx); err != nil {
 		return nil, err
 	}
+
 	child := &Tx{x: tx.x, c: tx.c, parent: tx, depth: tx.depth + 1, tok: actor.NewToken()}
 	f := tx.x.execPinned(ctx, direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, "SAVEPOINT "+child.savepoint(), child.tok)
 	if _, err := f.Await(ctx); err != nil {
@@ -189,17 +399,35 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		}
 		return tx.withFailure(wrapCtx(ctx, err))
 	}
-	tag, err := tx.finishWith(ctx, "COMMIT", "ROLLBACK")
+	// What is held goes out now with COMMIT behind it (and BEGIN in front
+	// when nothing went before): one batch, one round trip.
+	f, final := tx.flushEnd(context.WithoutCancel(ctx), true)
+	if f == nil {
+		tx.end() // BEGIN never went out: there is nothing to commit
+		return tx.firstFailure()
+	}
+	tag, err := f.Await(ctx)
+	if _, _, ok := f.Result(); !ok {
+		go func() {
+			f.Await(context.Background())
+			tx.end()
+		}()
+	} else {
+		tx.end()
+	}
 	if err != nil {
-		if errors.Is(err, ErrTxClosed) {
-			return err
-		}
 		if ctx.Err() != nil || (errors.Is(err, actor.ErrClosed) && !SafeToRetry(err)) {
 			return errors.Join(ErrCommitOutcomeUnknown, err)
 		}
-		return tx.withFailure(err)
+		// COMMIT did not run (an earlier command of its batch, or BEGIN,
+		// failed; the batch could not be sent), or failed itself: the
+		// transaction is rolled back.
+		if errors.Is(err, ErrBatchNotRun) {
+			return tx.withFailure(ErrTxCommitRollback)
+		}
+		return errors.Join(ErrTxCommitRollback, tx.withFailure(err))
 	}
-	if tag.String() == "ROLLBACK" {
+	if final == "ROLLBACK" || tag.String() == "ROLLBACK" {
 		return tx.withFailure(ErrTxCommitRollback)
 	}
 	if f := tx.firstFailure(); f != nil {
@@ -232,6 +460,21 @@ func (tx *Tx) Rollback(ctx context.Context) error {
 		sp := tx.savepoint()
 		_, err := tx.unpin(ctx, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp, "").Await(ctx)
 		return wrapCtx(ctx, err)
+	}
+	tx.flushMu.Lock()
+	tx.mu.Lock()
+	held, begun := tx.held, tx.begun
+	tx.held = nil
+	tx.mu.Unlock()
+	tx.flushMu.Unlock()
+	if held != nil {
+		for _, c := range held.cmds {
+			c.Fail(ErrTxClosed) // never sent
+		}
+	}
+	if begun == nil {
+		tx.end() // BEGIN never went out: there is nothing to roll back
+		return nil
 	}
 	_, err := tx.finishWith(ctx, "ROLLBACK", "")
 	return err

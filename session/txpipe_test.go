@@ -11,6 +11,9 @@ import (
 	"github.com/pgactor/pgactor/session"
 )
 
+// runTag tells this run's rows from those of earlier runs (go test -count).
+func runTag() string { return fmt.Sprint(time.Now().UnixNano()) }
+
 // countRows returns how many rows of table carry tag.
 func countRows(t *testing.T, s *session.Session, table, tag string) int {
 	t.Helper()
@@ -58,10 +61,11 @@ func TestCommitBehindItsCommands(t *testing.T) {
 				return errors.Is(err, session.ErrTxCommitRollback) && errors.Is(err, context.Canceled)
 			}},
 	}
+	run := runTag()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, db := range []session.TxBeginner{s, newPool(t, d, &session.PoolOptions{MaxConns: 2})} {
-				tag := fmt.Sprintf("%s-%T", c.name, db)
+				tag := fmt.Sprintf("%s-%s-%T", run, c.name, db)
 				err := session.BeginFunc(ctx, db, session.TxOptions{}, func(tx *session.Tx) error {
 					for i := range 20 {
 						tx.Exec(ctx, "INSERT INTO txpipe VALUES ($1, $2)", tag, i)
@@ -99,8 +103,9 @@ func TestSavepointLosesCommand(t *testing.T) {
 	// Once with the statement new to the connection (arguments encoded by
 	// the actor), once cached (encoded by the caller, the failure never
 	// reaches the actor's loop).
+	run := runTag()
 	for round := range 2 {
-		t.Run(fmt.Sprint("round ", round), func(t *testing.T) { savepointLosesCommand(t, s, fmt.Sprint(round)) })
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) { savepointLosesCommand(t, s, run+fmt.Sprint(round)) })
 	}
 }
 
