@@ -155,7 +155,7 @@ func (tx *Tx) ready(ctx context.Context) error {
 	if tx.parent != nil {
 		return nil
 	}
-	tx.flush(ctx, "")
+	tx.flush(ctx)
 	tx.mu.Lock()
 	begun := tx.begun
 	tx.mu.Unlock()
@@ -211,35 +211,28 @@ func (tx *Tx) refuse(c *actor.Command, err error) {
 }
 
 // flushOnWait sends the held commands when someone waits for one of them.
-func (tx *Tx) flushOnWait() { tx.flush(context.Background(), "") }
+func (tx *Tx) flushOnWait() { tx.flush(context.Background()) }
 
-// flush sends the held commands as one batch: with BEGIN in front when it
+// flush sends the held commands as one batch, with BEGIN in front when it
 // has not gone yet (the batch then takes the connection for the
-// transaction's token), and with final (COMMIT or ROLLBACK) behind when it
-// is set (the batch then lets go of it). A held command whose context
-// ended before it could be sent fails unsent, and the transaction then
-// ends with ROLLBACK (Commit). It returns final's future (nil when final
-// is empty or nothing was to be sent).
-func (tx *Tx) flush(ctx context.Context, final string) *futures.Future[CommandTag] {
-	f, _ := tx.send(ctx, final, false)
-	return f
+// transaction's token). A held command whose context ended before it could
+// be sent fails unsent, and the transaction then ends with ROLLBACK.
+func (tx *Tx) flush(ctx context.Context) { tx.send(ctx, false) }
+
+// flushCommit is flush ending the transaction with COMMIT behind the
+// commands, or ROLLBACK when one of its commands failed unsent; then the
+// connection is let go. It returns the end's future and which of the two
+// it is; nil when BEGIN never went out and nothing is held.
+func (tx *Tx) flushCommit(ctx context.Context) (*futures.Future[CommandTag], string) {
+	return tx.send(ctx, true)
 }
 
-// flushEnd is flush ending the transaction: with COMMIT, or with ROLLBACK
-// when one of its commands failed (commit false: always ROLLBACK). It
-// returns the end's future and which of the two it is; nil when BEGIN
-// never went out and nothing is held.
-func (tx *Tx) flushEnd(ctx context.Context, commit bool) (*futures.Future[CommandTag], string) {
-	final := "ROLLBACK"
+// send is flush and, with commit set, flushCommit.
+func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag], string) {
+	final := ""
 	if commit {
 		final = "COMMIT"
 	}
-	return tx.send(ctx, final, true)
-}
-
-// send is flush and flushEnd: ending says final ends the transaction (a
-// COMMIT then turns into ROLLBACK if a held command failed unsent).
-func (tx *Tx) send(ctx context.Context, final string, ending bool) (*futures.Future[CommandTag], string) {
 	tx.flushMu.Lock()
 	defer tx.flushMu.Unlock()
 	tx.mu.Lock()
@@ -247,7 +240,7 @@ func (tx *Tx) send(ctx context.Context, final string, ending bool) (*futures.Fut
 	tx.held = nil
 	needBegin := tx.begun == nil && tx.beginSQL != ""
 	tx.mu.Unlock()
-	if ending && needBegin && (held == nil || len(held.cmds) == 0) {
+	if commit && needBegin && (held == nil || len(held.cmds) == 0) {
 		return nil, "" // BEGIN never went out and nothing is held: nothing to end
 	}
 	out := &Batch{}
@@ -258,7 +251,7 @@ func (tx *Tx) send(ctx context.Context, final string, ending bool) (*futures.Fut
 	if held != nil {
 		out.takeLive(held, tx)
 	}
-	if ending && final == "COMMIT" && tx.firstFailure() != nil {
+	if commit && tx.firstFailure() != nil {
 		final = "ROLLBACK" // a command failed: nothing of the transaction may commit
 	}
 	var finalFut *futures.Future[CommandTag]
@@ -401,7 +394,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	}
 	// What is held goes out now with COMMIT behind it (and BEGIN in front
 	// when nothing went before): one batch, one round trip.
-	f, final := tx.flushEnd(context.WithoutCancel(ctx), true)
+	f, final := tx.flushCommit(context.WithoutCancel(ctx))
 	if f == nil {
 		tx.end() // BEGIN never went out: there is nothing to commit
 		return tx.firstFailure()
