@@ -171,43 +171,43 @@ func (tx *Tx) ready(ctx context.Context) error {
 }
 
 // hold queues a command of a top-level transaction until flush: add puts
-// it in the held batch, under the lock, so that no flush takes the batch
-// halfway. It reports false when the command must go at once instead.
-func (tx *Tx) hold(add func(*Batch)) bool {
+// it in the held batch and returns it, under the lock, so that no flush
+// takes the batch halfway; its arguments are read there too. A command
+// whose arguments cannot be encoded is taken back out and fails (the
+// transaction then rolls back). hold reports false when the command must
+// go at once instead.
+func (tx *Tx) hold(add func(*Batch) pendingCmd) bool {
 	if tx.parent != nil {
 		return false
 	}
 	tx.mu.Lock()
-	defer tx.mu.Unlock()
 	if tx.done {
+		tx.mu.Unlock()
 		return false // refused with ErrTxClosed by pick
 	}
 	if tx.held == nil {
 		tx.held = &Batch{}
 	}
-	add(tx.held)
+	c := add(tx.held)
+	c.wait.SetOnWait(tx.flushHook)
+	err := tx.c.a.EncodeArgs(c.cmd)
+	if err != nil {
+		tx.held.cmds = tx.held.cmds[:len(tx.held.cmds)-1]
+	}
+	tx.mu.Unlock()
+	if err != nil {
+		// Outside the lock: the failure reaches tx through the observer.
+		tx.noteFailure(err)
+		c.cmd.Fail(err)
+	}
 	return true
 }
 
-// readArgs reads a held command's arguments now, as Query promises, though
-// the command goes out later (under tx.mu, before any flush can take it).
-// Arguments that cannot be encoded take the command back out of b: refuse
-// then fails it, and the transaction rolls back.
-func (tx *Tx) readArgs(b *Batch, c *actor.Command) error {
-	err := tx.c.a.EncodeArgs(c)
-	if err != nil {
-		b.cmds = b.cmds[:len(b.cmds)-1]
-	}
-	return err
-}
-
-// refuse fails a held command whose arguments could not be read (outside
-// tx.mu: the failure reaches the transaction through its observer).
-func (tx *Tx) refuse(c *actor.Command, err error) {
-	if err != nil {
-		tx.noteFailure(err)
-		c.Fail(err)
-	}
+// pendingCmd is what hold needs of a held command: the command, and the
+// future whose first wait sends it.
+type pendingCmd struct {
+	cmd  *actor.Command
+	wait interface{ SetOnWait(func()) }
 }
 
 // flushOnWait sends the held commands when someone waits for one of them.
@@ -288,13 +288,10 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 // Commit), and then goes out with everything held, in one round trip.
 func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
 	var q *pendingQuery
-	var bad error
-	if tx.hold(func(b *Batch) {
+	if tx.hold(func(b *Batch) pendingCmd {
 		q = b.query(&pendingQuery{x: tx.x, t: tx, ctx: ctx}, sql, args)
-		q.own.SetOnWait(tx.flushHook)
-		bad = tx.readArgs(b, &q.cmd)
+		return pendingCmd{&q.cmd, &q.own}
 	}) {
-		tx.refuse(&q.cmd, bad)
 		return q.fut
 	}
 	return tx.x.query(ctx, tx, actor.CmdQuery, sql, args)
@@ -303,17 +300,14 @@ func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Futur
 // QueryRow is Session.QueryRow inside the transaction; held as Query.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
 	var r *Row
-	var bad error
-	if tx.hold(func(b *Batch) {
+	if tx.hold(func(b *Batch) pendingCmd {
 		q := queryPool.Get().(*pendingQuery)
 		q.x, q.t, q.ctx = tx.x, tx, ctx
 		b.query(q, sql, args)
-		q.own.SetOnWait(tx.flushHook)
 		r = &Row{fut: q.fut, ctx: ctx, q: q}
 		b.rows = append(b.rows, r)
-		bad = tx.readArgs(b, &q.cmd)
+		return pendingCmd{&q.cmd, &q.own}
 	}) {
-		tx.refuse(&r.q.cmd, bad)
 		return r
 	}
 	return tx.x.queryRow(ctx, tx, sql, args)
@@ -326,13 +320,10 @@ func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
 	if len(args) > 0 {
 		var e *pendingExec
-		var bad error
-		if tx.hold(func(b *Batch) {
+		if tx.hold(func(b *Batch) pendingCmd {
 			e = b.exec(&pendingExec{x: tx.x, t: tx, ctx: ctx}, sql, args)
-			e.own.SetOnWait(tx.flushHook)
-			bad = tx.readArgs(b, &e.cmd)
+			return pendingCmd{&e.cmd, &e.own}
 		}) {
-			tx.refuse(&e.cmd, bad)
 			return e.fut
 		}
 	}
