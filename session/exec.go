@@ -250,8 +250,8 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			go q.retry() // not on the connection's goroutine
 			return
 		}
+		err = noteTxFailure(q.t, &q.cmd, err)
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
-		noteTxFailure(q.t, err)
 		q.fut.Resolve(nil, wrapCtx(q.ctx, err))
 		return
 	}
@@ -345,9 +345,9 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 		go e.retry()
 		return
 	}
-	e.x.traceEnd(e.ctx, e.sql, e.start, err)
 	if !e.cmd.Unpin {
-		noteTxFailure(e.t, err)
+		err = noteTxFailure(e.t, &e.cmd, err)
 	}
+	e.x.traceEnd(e.ctx, e.sql, e.start, err)
 	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
 }

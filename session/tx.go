@@ -88,6 +88,10 @@ type Tx struct {
 	failure error // the first error of one of the transaction's own commands
 	held    *Batch
 	begun   *futures.Future[CommandTag]
+	// BEGIN's command once sent, and its failure, which the commands it
+	// kept from running report.
+	beginCmd *actor.Command
+	beginErr error
 }
 
 // noteFailure records err, from one of tx's commands, if it is the first.
@@ -109,13 +113,36 @@ func (tx *Tx) firstFailure() error {
 	return tx.failure
 }
 
-// noteTxFailure tells the transaction t (when t is one) that one of its
-// commands failed.
-func noteTxFailure(t target, err error) {
-	if tx, ok := t.(*Tx); ok && err != nil {
-		tx.noteFailure(err)
+// noteTxFailure tells the transaction t (when t is one) that its command
+// cmd failed with err, and returns the error cmd reports: BEGIN's failure
+// names BEGIN, and a command it kept from running says so.
+func noteTxFailure(t target, cmd *actor.Command, err error) error {
+	tx, ok := t.(*Tx)
+	if !ok || err == nil {
+		return err
 	}
+	tx.mu.Lock()
+	beginCmd, beginErr := tx.beginCmd, tx.beginErr
+	if cmd == beginCmd && beginErr == nil && !errors.Is(err, ErrBatchRolledBack) {
+		beginErr = fmt.Errorf("pgactor: BEGIN: %w", err)
+		tx.beginErr, err = beginErr, beginErr
+	}
+	tx.mu.Unlock()
+	if cmd != beginCmd && beginErr != nil && errors.Is(err, ErrBatchNotRun) {
+		return notRunError{beginErr}
+	}
+	tx.noteFailure(err)
+	return err
 }
+
+// notRunError answers a command of a transaction whose BEGIN failed.
+type notRunError struct{ begin error }
+
+func (e notRunError) Error() string {
+	return "pgactor: not run, the transaction did not begin: " + e.begin.Error()
+}
+
+func (e notRunError) Unwrap() []error { return []error{ErrBatchNotRun, e.begin} }
 
 // begin starts a transaction on c for a new token; owner is the token of
 // an acquired connection the transaction nests in (0 for none). Nothing is
@@ -165,7 +192,7 @@ func (tx *Tx) ready(ctx context.Context) error {
 	if _, err := begun.Await(ctx); err != nil && !errors.Is(err, ErrBatchRolledBack) {
 		// BEGIN itself failed (ErrBatchRolledBack means it ran and a
 		// later command of its batch failed: the transaction is open).
-		return wrapCtx(ctx, fmt.Errorf("pgactor: BEGIN: %w", err))
+		return wrapCtx(ctx, err)
 	}
 	return nil
 }
@@ -245,8 +272,10 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 	}
 	out := &Batch{}
 	var beginFut *futures.Future[CommandTag]
+	var beginCmd *actor.Command
 	if needBegin {
-		beginFut = out.exec(&pendingExec{}, tx.beginSQL, nil).unnamed().fut
+		e := out.exec(&pendingExec{}, tx.beginSQL, nil).unnamed()
+		beginFut, beginCmd = e.fut, &e.cmd
 	}
 	if held != nil {
 		out.takeLive(held, tx)
@@ -265,7 +294,7 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 	if needBegin {
 		p.owner = tx.owner
 		tx.mu.Lock()
-		tx.begun = beginFut
+		tx.begun, tx.beginCmd = beginFut, beginCmd
 		tx.mu.Unlock()
 	}
 	tx.x.deliverBatch(ctx, tx, p, nil, out, tx, func(c *actor.Command) {

@@ -201,6 +201,7 @@ func (c *Cluster) initdb() error {
 // matches is refused.
 const hbaConf = `# TYPE    DATABASE USER        ADDRESS        METHOD
 local     all      postgres                   trust
+local     replication postgres                trust
 local     all      trust_user                 trust
 local     all      clear_user                 password
 local     all      md5_user                   md5
