@@ -405,12 +405,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		return ErrTxClosed
 	}
 	if tx.parent != nil {
-		sp := tx.savepoint()
-		_, err := tx.unpin(ctx, "RELEASE SAVEPOINT "+sp, "ROLLBACK TO SAVEPOINT "+sp+"; RELEASE SAVEPOINT "+sp).Await(ctx)
-		if err == nil && tx.firstFailure() != nil {
-			err = ErrTxCommitRollback // the actor rolled back to the savepoint instead
-		}
-		return tx.withFailure(wrapCtx(ctx, err))
+		return tx.commitSavepoint(ctx)
 	}
 	// What is held goes out now with COMMIT behind it (and BEGIN in front
 	// when nothing went before): one batch, one round trip.
@@ -449,6 +444,40 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		return fmt.Errorf("pgactor: COMMIT succeeded, but a command of the transaction reported a failure after it was sent (it may have run and been committed): %w", f)
 	}
 	return nil
+}
+
+// commitSavepoint releases the savepoint, or rolls back to it when one of
+// its commands failed: a failed statement leaves the whole transaction
+// aborted until then, so the parent could do nothing more.
+func (tx *Tx) commitSavepoint(ctx context.Context) error {
+	sp := tx.savepoint()
+	undo := "ROLLBACK TO SAVEPOINT " + sp + "; RELEASE SAVEPOINT " + sp
+	if tx.firstFailure() != nil {
+		_, err := tx.unpin(ctx, undo, "").Await(ctx)
+		if err == nil {
+			err = ErrTxCommitRollback
+		}
+		return tx.withFailure(wrapCtx(ctx, err))
+	}
+	// The actor sends undo in place of RELEASE when a command of the
+	// savepoint failed before the server saw it.
+	_, err := tx.unpin(ctx, "RELEASE SAVEPOINT "+sp, undo).Await(ctx)
+	var pe *PgError
+	switch {
+	case err == nil && tx.firstFailure() != nil:
+		err = ErrTxCommitRollback // the actor rolled back to the savepoint instead
+	case errors.As(err, &pe):
+		// A statement of the savepoint failed after RELEASE went out
+		// behind it, which the server then refused. Roll back to the
+		// savepoint in the parent's name, so that the parent goes on.
+		parent := direct{c: tx.c, owner: tx.parent.tok, ownerErr: ErrTxClosed}
+		if _, uerr := tx.x.exec(context.WithoutCancel(ctx), parent, undo, nil).Await(ctx); uerr == nil {
+			err = ErrTxCommitRollback
+		} else {
+			err = errors.Join(err, uerr)
+		}
+	}
+	return tx.withFailure(wrapCtx(ctx, err))
 }
 
 // withFailure joins err with the first failure among tx's commands.
