@@ -37,8 +37,9 @@ type PoolOptions struct {
 // run in any order (they may be on different connections); await a command
 // before sending one that depends on it, or use a transaction.
 //
-// Begin and Acquire pin a connection until Commit, Rollback or Release.
-// The pin is the connection actor's own state, taken in the order commands
+// Acquire pins a connection until Release, and a transaction (Begin) pins
+// one from its BEGIN until Commit or Rollback (a transaction committed in
+// one batch pins none: see Tx). The pin is the connection actor's own state, taken in the order commands
 // reach it: a multiplexed command that reaches a pinned connection is
 // handed back unsent and routed again, so it never runs inside someone
 // else's transaction, and a command of a transaction or Conn that ended is
@@ -276,6 +277,16 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 	}
 }
 
+// anyConn returns a live connection of the pool, held or not, or nil.
+func (p *Pool) anyConn() *conn {
+	for _, c := range *p.conns.Load() {
+		if c.a.Alive() {
+			return c
+		}
+	}
+	return nil
+}
+
 // grow opens one more connection in the background.
 func (p *Pool) grow() {
 	if !p.grows.CompareAndSwap(0, 1) {
@@ -362,14 +373,32 @@ func (p *Pool) Exec(ctx context.Context, sql string, args ...any) *futures.Futur
 	return p.exec(ctx, p, sql, args)
 }
 
-// Begin pins a connection and starts a transaction on it; Commit or
-// Rollback gives the connection back.
+// Begin starts a transaction and returns at once, without taking a
+// connection: the transaction's commands are held, and a transaction
+// committed without waiting for any of their results goes out as one
+// multiplexed batch. It takes a connection (pinned until Commit or
+// Rollback) only when it must send BEGIN; see Tx.
 func (p *Pool) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	res, err := p.acquire(ctx)
+	// No connection is taken yet (see Tx): one to encode arguments against
+	// is enough until the transaction must go out with BEGIN, and a held
+	// one will do.
+	c := p.anyConn()
+	if c == nil {
+		pk, err := p.pick(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if pk.res != nil {
+			pk.res.Release()
+		}
+		c = pk.c
+	}
+	tx, err := begin(ctx, &p.common, c, 0, opts, nil)
 	if err != nil {
 		return nil, err
 	}
-	return begin(ctx, &p.common, res.Value(), 0, opts, func() { p.release(res) })
+	tx.home, tx.pool = p, p
+	return tx, nil
 }
 
 // Conn is a connection taken from the pool with Acquire: only its holder
@@ -431,7 +460,11 @@ func (c *Conn) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	if c.released.Load() {
 		return nil, ErrConnReleased
 	}
-	return begin(ctx, &c.p.common, c.c, c.tok, opts, nil)
+	tx, err := begin(ctx, &c.p.common, c.c, c.tok, opts, nil)
+	if err == nil {
+		tx.home = c
+	}
+	return tx, err
 }
 
 // BackendPID returns the server process of the connection.

@@ -237,10 +237,24 @@ func TestPoolContextCanceledWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	// Without arguments the command cannot be held: the transaction takes
+	// the pool's only connection.
+	if _, err := tx.Exec(ctx, "SELECT 1").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	if _, err := p.Begin(short, session.TxOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+	// Begin takes no connection; the second transaction's first command
+	// that must go out waits for one, as long as its context allows.
+	tx2, err := p.Begin(short, session.TxOptions{})
+	if err != nil {
 		t.Fatalf("second Begin on a pool of one: %v", err)
+	}
+	if _, err := tx2.Exec(short, "SELECT 1").Await(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("command of a second transaction on a pool of one: %v", err)
+	}
+	if err := tx2.Rollback(ctx); err != nil {
+		t.Fatalf("rollback of a transaction that never began: %v", err)
 	}
 	var v int
 	if err := p.QueryRow(short, "SELECT 1").Scan(&v); !errors.Is(err, context.DeadlineExceeded) {

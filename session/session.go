@@ -111,7 +111,11 @@ func (s *Session) Exec(ctx context.Context, sql string, args ...any) *futures.Fu
 // out with the transaction's first commands (see Tx), and waits there
 // while another transaction holds the connection.
 func (s *Session) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
-	return begin(ctx, &s.common, s.c, 0, opts, nil)
+	tx, err := begin(ctx, &s.common, s.c, 0, opts, nil)
+	if err == nil {
+		tx.home = s
+	}
+	return tx, err
 }
 
 // Close waits for commands in flight, then closes the connection. If ctx

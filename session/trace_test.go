@@ -54,6 +54,7 @@ func TestTracerAndLogger(t *testing.T) {
 	p.QueryRow(ctx, "SELECT $1::int4", 7).Scan(&v)
 	p.Exec(ctx, "SELECT 1/0").Await(ctx)
 	tx, _ := p.Begin(ctx, session.TxOptions{})
+	tx.Exec(ctx, "SELECT 1").Await(ctx) // cannot be held: the transaction acquires a connection
 	tx.Rollback(ctx)
 	p.Close()
 	got := strings.Join(rec.events, "|")

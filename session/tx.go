@@ -65,6 +65,17 @@ func (o TxOptions) sql() (string, error) {
 // transaction rolls back. A command the Tx cannot hold
 // waits, the first time, for the server's answer to BEGIN. Savepoints send
 // their commands at once, each with its own Sync.
+//
+// A transaction without options (TxOptions{}) none of whose results was
+// waited for before Commit needs no BEGIN or COMMIT at all: its commands go
+// out as one batch with one Sync, which the server runs as one implicit
+// transaction, all or nothing (a Batch). Such a batch does not take a
+// connection for itself: on a Pool it is multiplexed as any command, so
+// many transactions share a few connections without waiting for each
+// other. A Pool's Begin takes no connection; the transaction takes one
+// (waiting for it, bounded by the context of Begin) only when it must send
+// BEGIN: a result waited for before Commit, a command it cannot hold, a
+// savepoint, or options.
 type Tx struct {
 	x       *common
 	c       *conn
@@ -78,7 +89,13 @@ type Tx struct {
 	// Commit: then they go as one batch, one Sync, with BEGIN in front the
 	// first time (beginSQL; begun is its future once sent) and COMMIT
 	// behind at the end. See flush.
-	owner     actor.Token // the holder the transaction nests in (an acquired Conn); 0 for none
+	owner actor.Token // the holder the transaction nests in (an acquired Conn); 0 for none
+	// home is where a transaction committed in one batch goes (the Pool,
+	// Session or Conn it began on). A Pool's transaction holds no
+	// connection until it must (pool, ctx: see connect).
+	home      target
+	pool      *Pool
+	ctx       context.Context
 	beginSQL  string
 	flushHook func() // tx.flushOnWait, made once
 	flushMu   sync.Mutex
@@ -147,7 +164,7 @@ func (e notRunError) Unwrap() []error { return []error{ErrBatchNotRun, e.begin} 
 // begin starts a transaction on c for a new token; owner is the token of
 // an acquired connection the transaction nests in (0 for none). Nothing is
 // sent yet: BEGIN goes out with the transaction's first commands (flush).
-func begin(_ context.Context, x *common, c *conn, owner actor.Token, opts TxOptions, release func()) (*Tx, error) {
+func begin(ctx context.Context, x *common, c *conn, owner actor.Token, opts TxOptions, release func()) (*Tx, error) {
 	sql, err := opts.sql()
 	if err != nil {
 		if release != nil {
@@ -155,7 +172,7 @@ func begin(_ context.Context, x *common, c *conn, owner actor.Token, opts TxOpti
 		}
 		return nil, err
 	}
-	tx := &Tx{x: x, c: c, tok: actor.NewToken(), release: release, owner: owner, beginSQL: sql}
+	tx := &Tx{x: x, c: c, tok: actor.NewToken(), release: release, owner: owner, beginSQL: sql, ctx: ctx}
 	tx.flushHook = tx.flushOnWait
 	return tx, nil
 }
@@ -174,7 +191,10 @@ func (tx *Tx) pick(ctx context.Context) (picked, error) {
 	if err := tx.ready(ctx); err != nil {
 		return picked{}, err
 	}
-	return picked{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, nil
+	tx.mu.Lock()
+	c := tx.c
+	tx.mu.Unlock()
+	return picked{c: c, owner: tx.tok, ownerErr: ErrTxClosed}, nil
 }
 
 // ready sends what the transaction holds and waits for BEGIN's answer.
@@ -182,7 +202,9 @@ func (tx *Tx) ready(ctx context.Context) error {
 	if tx.parent != nil {
 		return nil
 	}
-	tx.flush(ctx)
+	if err := tx.flush(ctx); err != nil {
+		return wrapCtx(ctx, err)
+	}
 	tx.mu.Lock()
 	begun := tx.begun
 	tx.mu.Unlock()
@@ -238,24 +260,31 @@ type pendingCmd struct {
 }
 
 // flushOnWait sends the held commands when someone waits for one of them.
-func (tx *Tx) flushOnWait() { tx.flush(context.Background()) }
+// A Pool's transaction may have to wait for a connection first: for as
+// long as the context it began with allows.
+func (tx *Tx) flushOnWait() { _ = tx.flush(tx.ctx) } // a failure reaches the held commands
 
 // flush sends the held commands as one batch, with BEGIN in front when it
 // has not gone yet (the batch then takes the connection for the
 // transaction's token). A held command whose context ended before it could
 // be sent fails unsent, and the transaction then ends with ROLLBACK.
-func (tx *Tx) flush(ctx context.Context) { tx.send(ctx, false) }
+// It fails when a Pool's transaction could not get a connection; the held
+// commands then fail with that error.
+func (tx *Tx) flush(ctx context.Context) error {
+	_, _, err := tx.send(ctx, false)
+	return err
+}
 
 // flushCommit is flush ending the transaction with COMMIT behind the
 // commands, or ROLLBACK when one of its commands failed unsent; then the
 // connection is let go. It returns the end's future and which of the two
 // it is; nil when BEGIN never went out and nothing is held.
-func (tx *Tx) flushCommit(ctx context.Context) (*futures.Future[CommandTag], string) {
+func (tx *Tx) flushCommit(ctx context.Context) (*futures.Future[CommandTag], string, error) {
 	return tx.send(ctx, true)
 }
 
 // send is flush and, with commit set, flushCommit.
-func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag], string) {
+func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag], string, error) {
 	final := ""
 	if commit {
 		final = "COMMIT"
@@ -266,9 +295,26 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 	held := tx.held
 	tx.held = nil
 	needBegin := tx.begun == nil && tx.beginSQL != ""
+	done := tx.done
 	tx.mu.Unlock()
+	if !commit && done && (held == nil || len(held.cmds) == 0) {
+		// Commit or Rollback took what was held: a BEGIN sent now would
+		// take the connection for a transaction nobody ends.
+		return nil, "", ErrTxClosed
+	}
 	if commit && needBegin && (held == nil || len(held.cmds) == 0) {
-		return nil, "" // BEGIN never went out and nothing is held: nothing to end
+		return nil, "", nil // BEGIN never went out and nothing is held: nothing to end
+	}
+	if needBegin {
+		if err := tx.connect(ctx); err != nil {
+			tx.noteFailure(err)
+			if held != nil {
+				for _, c := range held.cmds {
+					c.Fail(err)
+				}
+			}
+			return nil, "", err
+		}
 	}
 	out := &Batch{}
 	var beginFut *futures.Future[CommandTag]
@@ -288,9 +334,11 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 		finalFut = out.exec(&pendingExec{}, final, nil).unnamed().fut
 	}
 	if len(out.cmds) == 0 {
-		return nil, final
+		return nil, final, nil
 	}
+	tx.mu.Lock()
 	p := picked{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}
+	tx.mu.Unlock()
 	if needBegin {
 		p.owner = tx.owner
 		tx.mu.Lock()
@@ -307,9 +355,81 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 		// it in order, once the batch was written (after any Prepare the
 		// batch waits for), and frees the connection at the batch's answer,
 		// rolling back if the batch left the transaction open.
-		sendTo(ctx, direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, &actor.Command{Kind: actor.CmdUnpin, Unpin: true}, nil)
+		sendTo(ctx, direct{c: p.c, owner: tx.tok, ownerErr: ErrTxClosed}, &actor.Command{Kind: actor.CmdUnpin, Unpin: true}, nil)
 	}
-	return finalFut, final
+	return finalFut, final, nil
+}
+
+// connect takes a connection of the pool for the transaction, the first
+// time it must go out with BEGIN: until then a Pool's transaction holds
+// none (its commands were encoded against one of the pool's connections,
+// which any connection accepts). Without a pool it does nothing.
+func (tx *Tx) connect(ctx context.Context) error {
+	tx.mu.Lock()
+	need := tx.pool != nil && tx.release == nil
+	tx.mu.Unlock()
+	if !need {
+		return nil
+	}
+	res, err := tx.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	tx.mu.Lock()
+	tx.c, tx.release = res.Value(), func() { tx.pool.release(res) }
+	tx.mu.Unlock()
+	return nil
+}
+
+// commitInOne commits a transaction none of whose results was waited for
+// and that needs no options: its held commands go out as one batch, one
+// Sync, which the server runs as one implicit transaction (all or
+// nothing, as BEGIN ... COMMIT would, without those two statements). The
+// batch needs no connection of its own: on a Pool it is multiplexed like
+// any command, so many such transactions share a few connections. It
+// reports false when the transaction cannot be committed that way.
+func (tx *Tx) commitInOne(ctx context.Context) (error, bool) {
+	if tx.home == nil || tx.beginSQL != "BEGIN" {
+		return nil, false
+	}
+	tx.flushMu.Lock()
+	tx.mu.Lock()
+	held := tx.held
+	if tx.begun != nil || held == nil || len(held.cmds) == 0 {
+		tx.mu.Unlock()
+		tx.flushMu.Unlock()
+		return nil, false
+	}
+	tx.held = nil
+	tx.mu.Unlock()
+	out := &Batch{}
+	out.takeLive(held, tx)
+	if tx.firstFailure() != nil {
+		// A command failed unsent (its context ended, its arguments could
+		// not be encoded): nothing of the transaction may run.
+		for _, c := range out.cmds {
+			c.Fail(ErrBatchNotRun)
+		}
+		tx.flushMu.Unlock()
+		tx.end()
+		return tx.withFailure(ErrTxCommitRollback), true
+	}
+	send := context.WithoutCancel(ctx)
+	pk, err := tx.home.pick(send)
+	f := tx.x.deliverBatch(send, tx.home, pk, err, out, tx, nil)
+	tx.flushMu.Unlock()
+	_, err = f.Await(ctx)
+	tx.end()
+	if err != nil {
+		if ctx.Err() != nil || (errors.Is(err, actor.ErrClosed) && !SafeToRetry(err)) {
+			return errors.Join(ErrCommitOutcomeUnknown, err), true
+		}
+		return errors.Join(ErrTxCommitRollback, tx.withFailure(err)), true
+	}
+	if f := tx.firstFailure(); f != nil {
+		return fmt.Errorf("pgactor: the transaction committed, but a command of it reported a failure after it was sent (it may have run and been committed): %w", f), true
+	}
+	return nil, true
 }
 
 // Query is Session.Query inside the transaction. At the top level the
@@ -363,12 +483,13 @@ func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future
 // committed (RELEASE SAVEPOINT) or rolled back, or when its parent ends;
 // its commands are refused with ErrTxClosed after that.
 func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
-	if _, err := tx.pick(ctx); err != nil {
+	pk, err := tx.pick(ctx)
+	if err != nil {
 		return nil, err
 	}
 
-	child := &Tx{x: tx.x, c: tx.c, parent: tx, depth: tx.depth + 1, tok: actor.NewToken()}
-	f := tx.x.execPinned(ctx, direct{c: tx.c, owner: tx.tok, ownerErr: ErrTxClosed}, "SAVEPOINT "+child.savepoint(), child.tok)
+	child := &Tx{x: tx.x, c: pk.c, parent: tx, depth: tx.depth + 1, tok: actor.NewToken()}
+	f := tx.x.execPinned(ctx, direct{c: pk.c, owner: tx.tok, ownerErr: ErrTxClosed}, "SAVEPOINT "+child.savepoint(), child.tok)
 	if _, err := f.Await(ctx); err != nil {
 		// Give the savepoint's token up behind the SAVEPOINT, whatever
 		// became of it; the parent goes on.
@@ -407,9 +528,16 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if tx.parent != nil {
 		return tx.commitSavepoint(ctx)
 	}
+	if err, ok := tx.commitInOne(ctx); ok {
+		return err
+	}
 	// What is held goes out now with COMMIT behind it (and BEGIN in front
 	// when nothing went before): one batch, one round trip.
-	f, final := tx.flushCommit(context.WithoutCancel(ctx))
+	f, final, err := tx.flushCommit(context.WithoutCancel(ctx))
+	if err != nil {
+		tx.end()
+		return tx.withFailure(ErrTxCommitRollback)
+	}
 	if f == nil {
 		tx.end() // BEGIN never went out: there is nothing to commit
 		return tx.firstFailure()
