@@ -12,6 +12,11 @@
 //     goroutine buys nothing, since the call returns at once, and the
 //     future is lost all the same.
 //
+// It also reports defer pool.Exec(ctx, sql).Await(ctx): a deferred call's
+// receiver and arguments are evaluated at once, so the command runs when
+// the defer statement is reached, and only Await waits for the end of the
+// function. Defer a func literal instead.
+//
 // Futures returned by methods of session.Batch and session.Tx are not
 // reported: a batch's outcome is its SendBatch future (await that one), and
 // a transaction's commands fail its Commit. A local variable that holds a
@@ -62,6 +67,7 @@ func run(pass *analysis.Pass) (any, error) {
 			checkDropped(pass, n.Call, "go %s drops its future: the call returns at once; await the future instead")
 		case *ast.DeferStmt:
 			checkDropped(pass, n.Call, "defer %s drops its future: await it, or its error is lost")
+			checkDeferredEarly(pass, n.Call)
 		case *ast.AssignStmt:
 			checkBlank(pass, n)
 		}
@@ -90,6 +96,22 @@ func checkDropped(pass *analysis.Pass, e ast.Expr, format string) {
 	}
 	if isFuture(t) {
 		pass.Reportf(call.Pos(), format, callName(call))
+	}
+}
+
+// checkDeferredEarly reports a command whose future is the receiver or an
+// argument of a deferred call: defer evaluates them at once, so the
+// command runs now and only the last call waits for the function's end.
+func checkDeferredEarly(pass *analysis.Pass, call *ast.CallExpr) {
+	operands := append([]ast.Expr(nil), call.Args...)
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		operands = append(operands, sel.X)
+	}
+	for _, e := range operands {
+		c, ok := ast.Unparen(e).(*ast.CallExpr)
+		if ok && isFuture(pass.TypesInfo.TypeOf(c)) {
+			pass.Reportf(c.Pos(), "%s runs when the defer statement is reached, not when the function returns: defer a func literal instead", callName(c))
+		}
 	}
 }
 

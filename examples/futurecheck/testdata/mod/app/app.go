@@ -27,6 +27,10 @@ func dropped(ctx context.Context, pool *session.Pool, s *session.Session, c *ses
 	_, _ = pair(ctx, pool)                                     // want `a future assigned to _ is dropped`
 	var alias *F
 	_ = alias // want `a future assigned to _ is dropped`
+
+	defer pool.Exec(ctx, "DROP TABLE t").Await(ctx)              // want `pool.Exec runs when the defer statement is reached`
+	defer futures.AwaitAll(ctx, s.Exec(ctx, "DROP TABLE t"))     // want `s.Exec runs when the defer statement is reached`
+	defer func() { pool.Exec(ctx, "DROP TABLE t").Await(ctx) }() // runs at the end, as meant
 }
 
 func newFuture() *futures.Future[int] { return futures.New[int]() }
