@@ -18,8 +18,10 @@
 // function. Defer a func literal instead.
 //
 // Futures returned by methods of session.Batch and session.Tx are not
-// reported: a batch's outcome is its SendBatch future (await that one), and
-// a transaction's commands fail its Commit. A local variable that holds a
+// reported: a batch's outcome is its SendBatch future, and a transaction's
+// commands fail its Commit. Nor is a dropped SendBatch future: a batch is
+// often read through its commands' futures or Rows instead. (At run time,
+// a failed batch nobody read is reported; see below.) A local variable that holds a
 // future and is never read is already a compile error ("declared and not
 // used"); a future overwritten before it was read is not detected.
 //
@@ -159,7 +161,8 @@ func isFuture(t types.Type) bool {
 }
 
 // exempt reports whether call is a method of session.Batch or session.Tx,
-// whose futures may be left alone (see the package comment).
+// or a SendBatch, whose futures may be left alone (see the package
+// comment).
 func exempt(pass *analysis.Pass, call *ast.CallExpr) bool {
 	fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
 	if !ok {
@@ -178,7 +181,10 @@ func exempt(pass *analysis.Pass, call *ast.CallExpr) bool {
 		return false
 	}
 	obj := named.Obj()
-	return obj.Pkg() != nil && obj.Pkg().Path() == sessionPath && (obj.Name() == "Batch" || obj.Name() == "Tx")
+	if obj.Pkg() == nil || obj.Pkg().Path() != sessionPath {
+		return false
+	}
+	return obj.Name() == "Batch" || obj.Name() == "Tx" || fn.Name() == "SendBatch"
 }
 
 // callName names the called function for a message: "pool.Exec" or "Exec".

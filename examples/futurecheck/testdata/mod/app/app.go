@@ -17,7 +17,6 @@ func dropped(ctx context.Context, pool *session.Pool, s *session.Session, c *ses
 	(s.Query(ctx, "SELECT 1"))                                 // want `the future of s.Query is dropped`
 	s.SimpleQuery(ctx, "SELECT 1")                             // want `the future of s.SimpleQuery is dropped`
 	c.Exec(ctx, "DELETE FROM t")                               // want `the future of c.Exec is dropped`
-	pool.SendBatch(ctx, b)                                     // want `the future of pool.SendBatch is dropped`
 	_ = pool.Exec(ctx, "INSERT INTO t VALUES (2)")             // want `a future assigned to _ is dropped`
 	_, _ = s.Exec(ctx, "SELECT 1"), pool.Exec(ctx, "SELECT 2") // want `a future assigned to _ is dropped` `a future assigned to _ is dropped`
 	go pool.Exec(ctx, "INSERT INTO t VALUES (3)")              // want `go pool.Exec drops its future`
@@ -56,6 +55,12 @@ func clean(ctx context.Context, pool *session.Pool, tx *session.Tx) error {
 	b.Exec("INSERT INTO t VALUES (5)") // a batch reports through SendBatch
 	b.Query("SELECT 1")
 	if _, err := pool.SendBatch(ctx, b).Await(ctx); err != nil {
+		return err
+	}
+	b = &session.Batch{}
+	row := b.QueryRow("SELECT 1")
+	pool.SendBatch(ctx, b) // read through its Row
+	if err := row.Scan(new(int)); err != nil {
 		return err
 	}
 	tx.Exec(ctx, "INSERT INTO t VALUES ($1)", 6) // a transaction reports through Commit
