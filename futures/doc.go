@@ -18,6 +18,15 @@
 // use. Its done channel is made only when someone has to wait for it; a
 // future resolved before anyone waits never allocates one.
 //
+// # Unobserved failures
+//
+// A future is observed once someone waits for it (Await, Done, AwaitAll)
+// or reads its result (Result, once resolved). ReportUnobserved arms a
+// failed future so that a function runs if it is garbage-collected
+// unobserved: the library's callers use it to report a command's error
+// that nobody read. Only armed futures pay for it (a runtime cleanup); on
+// the awaited path, observing costs one atomic operation.
+//
 // # Stream
 //
 // A Stream carries batches of values from one producer (the actor loop) to a

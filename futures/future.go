@@ -3,6 +3,7 @@ package futures
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync/atomic"
 )
 
@@ -48,6 +49,12 @@ type Future[T any] struct {
 	waited    atomic.Bool
 	// onWait, when set, runs the first time someone waits (SetOnWait).
 	onWait func()
+
+	// seen holds the observed and watched bits; cleanup is the report
+	// armed by ReportUnobserved, written before watched is set (see
+	// unobserved.go).
+	seen    atomic.Uint32
+	cleanup runtime.Cleanup
 }
 
 // SetOnWait makes fn run, once, the first time someone waits for the
@@ -124,6 +131,7 @@ func (f *Future[T]) Resolve(v T, err error) bool {
 // in select. Every call returns a channel with the same meaning; after
 // resolution it may be a shared, already closed one.
 func (f *Future[T]) Done() <-chan struct{} {
+	f.observe()
 	f.wait()
 	if d := f.done.Load(); d != nil {
 		return d.(chan struct{})
@@ -145,6 +153,7 @@ func (f *Future[T]) Done() <-chan struct{} {
 // future pending: it can still be resolved and awaited again, unless it has
 // a release function (see SetRelease).
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
+	f.observe()
 	if f.release != nil && f.abandoned.Load() {
 		var zero T
 		return zero, ErrAbandoned
@@ -180,6 +189,7 @@ func (f *Future[T]) Result() (v T, err error, ok bool) {
 	if f.state.Load() != resolved {
 		return v, nil, false
 	}
+	f.observe()
 	if f.release != nil && f.abandoned.Load() {
 		return v, ErrAbandoned, true
 	}
@@ -194,6 +204,7 @@ func (f *Future[T]) Result() (v T, err error, ok bool) {
 func AwaitAll[T any](ctx context.Context, fs ...*Future[T]) error {
 	ctxDone := ctx.Done()
 	for _, f := range fs {
+		f.observe()
 		if f.state.Load() == resolved {
 			continue
 		}

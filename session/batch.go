@@ -33,6 +33,9 @@ type Batch struct {
 	rows []*Row
 	bad  error // the first command whose arguments could not be prepared
 	sent bool
+	// watch is set by SendBatch: a failure nobody reads is reported
+	// (unobserved.go).
+	watch *common
 }
 
 // Errors of the commands of a failed batch, for errors.Is.
@@ -146,6 +149,7 @@ type pendingBatch struct {
 	cmd actor.Command
 	own futures.Future[struct{}]
 	ctx context.Context
+	b   *Batch
 }
 
 // Described implements actor.Observer.
@@ -153,7 +157,13 @@ func (p *pendingBatch) Described(*actor.Command, *wire.RowDescription, error) {}
 
 // Done implements actor.Observer.
 func (p *pendingBatch) Done(_ *actor.Command, _ actor.Completion, err error) {
-	p.own.Resolve(struct{}{}, wrapCtx(p.ctx, err))
+	err = wrapCtx(p.ctx, err)
+	p.own.Resolve(struct{}{}, err)
+	if x := p.b.watch; err != nil && x != nil {
+		if peers, ok := batchPeers(p.b); ok {
+			watchFailure(x, p.ctx, &p.own, batchHead(p.b), err, peers)
+		}
+	}
 }
 
 var errBatchSent = errors.New("pgactor: batch already sent")
@@ -165,6 +175,7 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 		return futures.Resolved(struct{}{}, errBatchSent)
 	}
 	p, err := t.pick(ctx)
+	b.watch = x
 	return x.deliverBatch(ctx, t, p, err, b, nil, nil)
 }
 
@@ -174,7 +185,7 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 // unpins).
 func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error, b *Batch, items target, adjust func(*actor.Command)) *futures.Future[struct{}] {
 	b.sent = true
-	pb := &pendingBatch{ctx: ctx}
+	pb := &pendingBatch{ctx: ctx, b: b}
 	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
 	// The commands are answered on p.c, never routed again one by one.
 	if items == nil {

@@ -121,6 +121,8 @@ type common struct {
 	tracer     Tracer
 	logger     *slog.Logger
 	logQueries bool
+	// onUnobserved is Options.OnUnobservedError (unobserved.go).
+	onUnobserved func(ctx context.Context, sql string, err error)
 }
 
 func (x *common) options(c *conn) codec.Options {
@@ -150,7 +152,11 @@ func prepareArgs(sql string, args []any) (string, []any, error) {
 func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql string, args []any) *futures.Future[*Rows] {
 	sql, args, err := prepareArgs(sql, args)
 	if err != nil {
-		return futures.Resolved[*Rows](nil, err)
+		f := futures.Resolved[*Rows](nil, err)
+		if watched(t) {
+			watchFailure(x, ctx, f, firstWords(sql, 3), err, nil)
+		}
+		return f
 	}
 	q := &pendingQuery{}
 	q.init(x, t, ctx, kind, sql, args)
@@ -252,7 +258,11 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		}
 		err = noteTxFailure(q.t, &q.cmd, err)
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
-		q.fut.Resolve(nil, wrapCtx(q.ctx, err))
+		err = wrapCtx(q.ctx, err)
+		q.fut.Resolve(nil, err)
+		if watched(q.t) {
+			watchFailure(q.x, q.ctx, q.fut, firstWords(q.sql, 3), err, nil)
+		}
 		return
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
@@ -321,6 +331,9 @@ type pendingExec struct {
 func (e *pendingExec) dispatch() {
 	if e.bad != nil {
 		e.fut.Resolve(CommandTag{}, e.bad)
+		if watched(e.t) {
+			watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), e.bad, nil)
+		}
 		return
 	}
 	e.attempts++
@@ -349,5 +362,9 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 		err = noteTxFailure(e.t, &e.cmd, err)
 	}
 	e.x.traceEnd(e.ctx, e.sql, e.start, err)
-	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
+	err = wrapCtx(e.ctx, err)
+	e.fut.Resolve(tagOf(comp), err)
+	if err != nil && watched(e.t) {
+		watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), err, nil)
+	}
 }

@@ -64,6 +64,7 @@ func newCommon(opts *Options) common {
 	if opts != nil {
 		x.tracer, x.logger, x.logQueries = opts.Tracer, opts.Logger, opts.LogQueries
 		x.ignoreUnk = opts.IgnoreUnknownTypes
+		x.onUnobserved = opts.OnUnobservedError
 		if opts.Types != nil {
 			x.reg = opts.Types
 		}

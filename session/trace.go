@@ -46,6 +46,12 @@ type Options struct {
 	// IgnoreUnknownTypes decodes values of types the registry does not know
 	// as their text; otherwise decoding them is an error naming the OID.
 	IgnoreUnknownTypes bool
+	// OnUnobservedError, when set, is called with the first words of the
+	// statement (never its arguments) and the error of a failed command
+	// whose future was garbage-collected without anyone awaiting it (Query,
+	// Exec and SendBatch of a Session, Pool or Conn); Logger gets the same
+	// at warning level. It runs on a runtime goroutine and must not block.
+	OnUnobservedError func(ctx context.Context, sql string, err error)
 	// AfterConnect runs on each new connection before it is used.
 	AfterConnect func(ctx context.Context, s *Session) error
 }
