@@ -37,7 +37,20 @@
 // or use the default mode (OpenDB, sql.Open), one server connection per
 // database/sql connection.
 //
-// Not done yet: multi-statement results (RowsNextResultSet).
+// # Several statements
+//
+// A query of several statements without arguments runs over the simple
+// protocol, as one implicit transaction, and each statement that returns
+// rows gives a result set (sql.Rows.NextResultSet):
+//
+//	rows, _ := db.QueryContext(ctx, "SELECT 1; SELECT 'a', 'b'")
+//	for more := true; more; more = rows.NextResultSet() {
+//		for rows.Next() { ... }
+//	}
+//
+// Statements without rows (SET, CREATE, INSERT without RETURNING) have
+// none. Values of the simple protocol come as text and scan as usual.
+// With arguments a query is one statement (PostgreSQL's rule).
 package stdlib
 
 import (
@@ -180,6 +193,7 @@ type conn struct {
 // runner is what a conn sends its commands to.
 type runner interface {
 	Query(ctx context.Context, sql string, args ...any) *futures.Future[*session.Rows]
+	SimpleQuery(ctx context.Context, sql string) *futures.Future[*session.Rows]
 	Exec(ctx context.Context, sql string, args ...any) *futures.Future[session.CommandTag]
 	Begin(ctx context.Context, opts session.TxOptions) (*session.Tx, error)
 }
@@ -203,6 +217,12 @@ func (c *conn) alive() bool {
 }
 
 func (c *conn) query(ctx context.Context, q string, args []any) (*session.Rows, error) {
+	if len(args) == 0 && severalStatements(q) {
+		if c.tx != nil {
+			return c.tx.SimpleQuery(ctx, q).Await(ctx)
+		}
+		return c.target().SimpleQuery(ctx, q).Await(ctx)
+	}
 	if c.tx != nil {
 		return c.tx.Query(ctx, q, args...).Await(ctx)
 	}
@@ -416,8 +436,32 @@ func named(v []driver.Value) []driver.NamedValue {
 // PostgreSQL text form (a string), which database/sql converts from or a
 // sql.Scanner reads.
 type rows struct {
-	r    *session.Rows
-	text []any // per column: nil, or the *string a non-basic value is rendered into
+	r     *session.Rows
+	text  []any // per column: nil, or the *string a non-basic value is rendered into
+	ahead bool  // HasNextResultSet moved r to the next result set already
+}
+
+// HasNextResultSet reports whether another result set follows; database/sql
+// asks when Next reached the end of one. Answering moves on to that set,
+// discarding what is left of the current one.
+func (r *rows) HasNextResultSet() bool {
+	if !r.ahead {
+		r.ahead = r.r.NextResultSet()
+	}
+	return r.ahead
+}
+
+// NextResultSet moves on to the next result set: io.EOF when there is
+// none, or the error that ended the statements.
+func (r *rows) NextResultSet() error {
+	if !r.ahead && !r.r.NextResultSet() {
+		if err := r.r.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	r.ahead, r.text = false, nil
+	return nil
 }
 
 func (r *rows) Columns() []string {
@@ -432,6 +476,9 @@ func (r *rows) Columns() []string {
 func (r *rows) Close() error { return r.r.Close() }
 
 func (r *rows) Next(dest []driver.Value) error {
+	if r.ahead {
+		return io.EOF // the next result set waits for NextResultSet
+	}
 	if !r.r.Next() {
 		if err := r.r.Err(); err != nil {
 			return err
@@ -548,6 +595,7 @@ var (
 	_ driver.RowsColumnTypeNullable         = (*rows)(nil)
 	_ driver.RowsColumnTypeLength           = (*rows)(nil)
 	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
+	_ driver.RowsNextResultSet              = (*rows)(nil)
 	_ driver.StmtQueryContext               = (*stmt)(nil)
 	_ driver.StmtExecContext                = (*stmt)(nil)
 )
