@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 
@@ -19,9 +20,20 @@ import (
 // Each element is read as pgactor reads a value of T's PostgreSQL type
 // (text for a T it has no codec for): strings, integers, floats, bool,
 // time.Time, and pointers or sql.Null types where elements may be NULL. A
-// NULL array gives a nil Array. As a parameter an Array is a slice, which
-// pgactor's driver sends as an array of T.
+// NULL array gives a nil Array. As a parameter an Array is its slice,
+// which pgactor's driver sends as an array of T (Value); being a
+// driver.Valuer also keeps libraries that spread a slice parameter into a
+// list, as GORM does, from taking it apart.
 type Array[T any] []T
+
+// Value implements driver.Valuer: the plain []T, for pgactor's codec (a
+// value for pgactor's driver, not for others).
+func (a Array[T]) Value() (driver.Value, error) {
+	if a == nil {
+		return nil, nil
+	}
+	return []T(a), nil
+}
 
 // Scan implements sql.Scanner.
 func (a *Array[T]) Scan(src any) error {

@@ -79,4 +79,8 @@ func TestArray(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT array_to_string($1::text[], '|')", stdlib.Array[string]{"p", "q"}).Scan(&joined); err != nil || joined != "p|q" {
 		t.Fatalf("parameter: %q %v", joined, err)
 	}
+	var isNull bool
+	if err := db.QueryRowContext(ctx, "SELECT $1::text[] IS NULL", stdlib.Array[string](nil)).Scan(&isNull); err != nil || !isNull {
+		t.Fatalf("nil Array parameter: %v %v", isNull, err)
+	}
 }

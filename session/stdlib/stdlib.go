@@ -11,7 +11,9 @@
 // Parameters pass through to pgactor's codec unchanged (NamedValueChecker):
 // slices, maps (json, hstore), structs (json, composites), time.Time,
 // [16]byte, driver.Valuer. Named arguments (sql.Named) fill :name
-// placeholders. A cancelled context cancels the query on the server, and
+// placeholders. A pgx.QueryExecMode in front of the arguments, which
+// libraries written for pgx's driver add (GORM's postgres driver), is
+// dropped. Array columns scan into an Array. A cancelled context cancels the query on the server, and
 // the connection goes on. Conn.Raw gives the Session back (SessionOf), for
 // CopyFrom, Listen and futures.
 //
@@ -360,8 +362,29 @@ func (c *conn) badConn(err error) error {
 	return err
 }
 
-// CheckNamedValue lets every value through to pgactor's codec.
-func (c *conn) CheckNamedValue(*driver.NamedValue) error { return nil }
+// CheckNamedValue lets every value through to pgactor's codec, but for a
+// pgx.QueryExecMode in front of the arguments, which it drops (see
+// pgxExecMode).
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+
+func checkNamedValue(nv *driver.NamedValue) error {
+	if nv.Ordinal == 1 && pgxExecMode(nv.Value) {
+		return driver.ErrRemoveArgument
+	}
+	return nil
+}
+
+// pgxExecMode reports whether v is a pgx.QueryExecMode (told by its type's
+// name, without importing pgx). pgx's database/sql driver reads one as the
+// first argument to choose its protocol, and libraries written for it pass
+// one: gorm.io/driver/postgres does (the simple protocol, for the
+// SELECT * it reads column types from) whenever its Config names no driver,
+// as with postgres.Config{Conn: db}. pgactor picks its protocol itself, so
+// the mode is dropped instead of being taken for a parameter.
+func pgxExecMode(v any) bool {
+	t := reflect.TypeOf(v)
+	return t != nil && t.Name() == "QueryExecMode" && strings.HasPrefix(t.PkgPath(), "github.com/jackc/pgx/")
+}
 
 func (c *conn) Ping(ctx context.Context) error {
 	if !c.alive() {
@@ -421,7 +444,7 @@ func (s *stmt) QueryContext(ctx context.Context, nv []driver.NamedValue) (driver
 	return s.c.QueryContext(ctx, s.q, nv)
 }
 
-func (s *stmt) CheckNamedValue(*driver.NamedValue) error { return nil }
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
 
 func named(v []driver.Value) []driver.NamedValue {
 	nv := make([]driver.NamedValue, len(v))
