@@ -53,6 +53,16 @@
 // Statements without rows (SET, CREATE, INSERT without RETURNING) have
 // none. Values of the simple protocol come as text and scan as usual.
 // With arguments a query is one statement (PostgreSQL's rule).
+//
+// # Libraries
+//
+// sqlx chooses its placeholders by driver name: call
+// sqlx.BindDriver("pgactor", sqlx.DOLLAR) once (or sqlx.NewDb(db,
+// "postgres")). GORM takes the *sql.DB as postgres.New(postgres.Config{Conn:
+// db}). goose runs as on any driver, but its session locker holds an
+// advisory lock on the *sql.Conn it takes itself, which only the default
+// mode keeps on one server connection. The module examples/interop tests
+// all three in both modes.
 package stdlib
 
 import (
