@@ -411,6 +411,11 @@ func (a *Actor) BackendPID() uint32 { return a.pid }
 // RawRow is one DataRow as received: Data is the message body (split it
 // with wire.ParseDataRow) and Columns the description it follows. Data is a
 // view into the actor's read buffers, which are never written over.
+//
+// In a CmdSimple command's rows, a RawRow with Data nil is no row but a
+// result-set boundary: a later statement's RowDescription (Columns) came,
+// and the rows after it follow that one. Completion.Columns and Described
+// give the first statement's description.
 type RawRow struct {
 	Columns *wire.RowDescription
 	Data    []byte

@@ -70,7 +70,14 @@ func (l *loop) headEvent(ev wire.Event) {
 	c := h.current()
 	switch e := ev.(type) {
 	case *wire.RowDescription:
-		if c != nil {
+		switch {
+		case c == nil:
+		case c.Kind == CmdSimple && c.completion.Columns != nil:
+			// A later statement of a multi-statement simple query: its
+			// description goes among the rows, marking where its result
+			// set begins (see RawRow).
+			l.addRow(c, e, nil)
+		default:
 			c.completion.Columns = e
 			l.describe(c, e)
 		}

@@ -109,7 +109,8 @@ func checkAnswer(got, want int64) error {
 }
 
 // drivers are the known adapters in their default order of alternation.
-var drivers = []driver{pgactorDriver{}, pgxDriver{}, pqDriver{}}
+var drivers = []driver{pgactorDriver{}, pgxDriver{}, pqDriver{},
+	sqlDriver{"pgactor-stdlib"}, sqlDriver{"pgactor-stdlib-mux"}, sqlDriver{"pgx-stdlib"}} // driver_stdlib.go
 
 // findDrivers parses the -drivers flag.
 func findDrivers(list string) ([]driver, error) {
@@ -130,7 +131,7 @@ func findDrivers(list string) ([]driver, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown driver %q (have pgactor, pgx, pq)", n)
+			return nil, fmt.Errorf("unknown driver %q (have pgactor, pgx, pq, pgactor-stdlib, pgactor-stdlib-mux, pgx-stdlib)", n)
 		}
 	}
 	if len(out) == 0 {

@@ -60,7 +60,7 @@ func run() int {
 		for _, w := range workloads {
 			fmt.Fprintf(flag.CommandLine.Output(), " %s", w.name)
 		}
-		fmt.Fprintf(flag.CommandLine.Output(), "\ndrivers: pgactor pgx pq\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "\ndrivers: pgactor pgx pq pgactor-stdlib pgactor-stdlib-mux pgx-stdlib\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

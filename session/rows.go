@@ -62,6 +62,7 @@ type Rows struct {
 	i     int
 	vals  [][]byte
 	cur   *wire.RowDescription // the description the current row follows
+	next  *wire.RowDescription // Next stopped where this result set begins (SimpleQuery)
 
 	plans   []codec.ScanPlan // per column of planFor
 	planFor *wire.RowDescription
@@ -83,7 +84,8 @@ func (r *Rows) abandon() {
 	r.a.Cancel(r.cmd)
 }
 
-// Columns describes the result columns (nil for a command without rows).
+// Columns describes the result columns (nil for a command without rows):
+// those of the current result set, when a SimpleQuery has several.
 func (r *Rows) Columns() []wire.FieldDescription {
 	if r.cols == nil {
 		return nil
@@ -92,9 +94,10 @@ func (r *Rows) Columns() []wire.FieldDescription {
 }
 
 // Next advances to the next row, reporting false at the end or on error
-// (see Err).
+// (see Err), and at the end of a result set that another follows (see
+// NextResultSet).
 func (r *Rows) Next() bool {
-	if r.done {
+	if r.done || r.next != nil {
 		return false
 	}
 	for r.i >= len(r.batch) {
@@ -126,6 +129,11 @@ func (r *Rows) Next() bool {
 	}
 	row := r.batch[r.i]
 	r.i++
+	if row.Data == nil {
+		// A later statement's result set begins here (see actor.RawRow).
+		r.next, r.cur = row.Columns, nil
+		return false
+	}
 	vals, err := wire.ParseDataRow(row.Data, r.vals)
 	if err != nil {
 		r.err = err
@@ -133,6 +141,32 @@ func (r *Rows) Next() bool {
 		return false
 	}
 	r.vals, r.cur = vals, row.Columns
+	return true
+}
+
+// NextResultSet moves on to the next result set of a SimpleQuery of
+// several statements, discarding what is left of the current one, and
+// reports whether there is one; Columns then describes it and Next reads
+// its rows. Each statement that returns rows (SELECT, VALUES, ...
+// RETURNING, SHOW), even none, has a result set; the others (SET, CREATE,
+// an INSERT without RETURNING) have none. The Rows begins on the first
+// result set, so a query of one statement has no next one:
+//
+//	rows, err := s.SimpleQuery(ctx, "SELECT 1; SELECT 'a', 'b'").Await(ctx)
+//	for more := true; more; more = rows.NextResultSet() {
+//		for rows.Next() { ... }
+//	}
+//	err = rows.Close()
+//
+// When a statement fails, the statements behind it do not run: the
+// result sets end there and Err reports the failure.
+func (r *Rows) NextResultSet() bool {
+	for r.next == nil && r.Next() {
+	}
+	if r.next == nil {
+		return false
+	}
+	r.cols, r.next = r.next, nil
 	return true
 }
 

@@ -446,6 +446,12 @@ func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Futur
 	return tx.x.query(ctx, tx, actor.CmdQuery, sql, args)
 }
 
+// SimpleQuery is Session.SimpleQuery inside the transaction: it is not
+// held, but goes out at once with what was held before it.
+func (tx *Tx) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Rows] {
+	return tx.x.query(ctx, tx, actor.CmdSimple, sql, nil)
+}
+
 // QueryRow is Session.QueryRow inside the transaction; held as Query.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
 	var r *Row

@@ -11,7 +11,9 @@
 // Parameters pass through to pgactor's codec unchanged (NamedValueChecker):
 // slices, maps (json, hstore), structs (json, composites), time.Time,
 // [16]byte, driver.Valuer. Named arguments (sql.Named) fill :name
-// placeholders. A cancelled context cancels the query on the server, and
+// placeholders. A pgx.QueryExecMode in front of the arguments, which
+// libraries written for pgx's driver add (GORM's postgres driver), is
+// dropped. Array columns scan into an Array. A cancelled context cancels the query on the server, and
 // the connection goes on. Conn.Raw gives the Session back (SessionOf), for
 // CopyFrom, Listen and futures.
 //
@@ -37,7 +39,30 @@
 // or use the default mode (OpenDB, sql.Open), one server connection per
 // database/sql connection.
 //
-// Not done yet: multi-statement results (RowsNextResultSet).
+// # Several statements
+//
+// A query of several statements without arguments runs over the simple
+// protocol, as one implicit transaction, and each statement that returns
+// rows gives a result set (sql.Rows.NextResultSet):
+//
+//	rows, _ := db.QueryContext(ctx, "SELECT 1; SELECT 'a', 'b'")
+//	for more := true; more; more = rows.NextResultSet() {
+//		for rows.Next() { ... }
+//	}
+//
+// Statements without rows (SET, CREATE, INSERT without RETURNING) have
+// none. Values of the simple protocol come as text and scan as usual.
+// With arguments a query is one statement (PostgreSQL's rule).
+//
+// # Libraries
+//
+// sqlx chooses its placeholders by driver name: call
+// sqlx.BindDriver("pgactor", sqlx.DOLLAR) once (or sqlx.NewDb(db,
+// "postgres")). GORM takes the *sql.DB as postgres.New(postgres.Config{Conn:
+// db}). goose runs as on any driver, but its session locker holds an
+// advisory lock on the *sql.Conn it takes itself, which only the default
+// mode keeps on one server connection. The module examples/interop tests
+// all three in both modes.
 package stdlib
 
 import (
@@ -180,6 +205,7 @@ type conn struct {
 // runner is what a conn sends its commands to.
 type runner interface {
 	Query(ctx context.Context, sql string, args ...any) *futures.Future[*session.Rows]
+	SimpleQuery(ctx context.Context, sql string) *futures.Future[*session.Rows]
 	Exec(ctx context.Context, sql string, args ...any) *futures.Future[session.CommandTag]
 	Begin(ctx context.Context, opts session.TxOptions) (*session.Tx, error)
 }
@@ -203,6 +229,12 @@ func (c *conn) alive() bool {
 }
 
 func (c *conn) query(ctx context.Context, q string, args []any) (*session.Rows, error) {
+	if len(args) == 0 && severalStatements(q) {
+		if c.tx != nil {
+			return c.tx.SimpleQuery(ctx, q).Await(ctx)
+		}
+		return c.target().SimpleQuery(ctx, q).Await(ctx)
+	}
 	if c.tx != nil {
 		return c.tx.Query(ctx, q, args...).Await(ctx)
 	}
@@ -340,8 +372,29 @@ func (c *conn) badConn(err error) error {
 	return err
 }
 
-// CheckNamedValue lets every value through to pgactor's codec.
-func (c *conn) CheckNamedValue(*driver.NamedValue) error { return nil }
+// CheckNamedValue lets every value through to pgactor's codec, but for a
+// pgx.QueryExecMode in front of the arguments, which it drops (see
+// pgxExecMode).
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
+
+func checkNamedValue(nv *driver.NamedValue) error {
+	if nv.Ordinal == 1 && pgxExecMode(nv.Value) {
+		return driver.ErrRemoveArgument
+	}
+	return nil
+}
+
+// pgxExecMode reports whether v is a pgx.QueryExecMode (told by its type's
+// name, without importing pgx). pgx's database/sql driver reads one as the
+// first argument to choose its protocol, and libraries written for it pass
+// one: gorm.io/driver/postgres does (the simple protocol, for the
+// SELECT * it reads column types from) whenever its Config names no driver,
+// as with postgres.Config{Conn: db}. pgactor picks its protocol itself, so
+// the mode is dropped instead of being taken for a parameter.
+func pgxExecMode(v any) bool {
+	t := reflect.TypeOf(v)
+	return t != nil && t.Name() == "QueryExecMode" && strings.HasPrefix(t.PkgPath(), "github.com/jackc/pgx/")
+}
 
 func (c *conn) Ping(ctx context.Context) error {
 	if !c.alive() {
@@ -401,7 +454,7 @@ func (s *stmt) QueryContext(ctx context.Context, nv []driver.NamedValue) (driver
 	return s.c.QueryContext(ctx, s.q, nv)
 }
 
-func (s *stmt) CheckNamedValue(*driver.NamedValue) error { return nil }
+func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error { return checkNamedValue(nv) }
 
 func named(v []driver.Value) []driver.NamedValue {
 	nv := make([]driver.NamedValue, len(v))
@@ -416,8 +469,32 @@ func named(v []driver.Value) []driver.NamedValue {
 // PostgreSQL text form (a string), which database/sql converts from or a
 // sql.Scanner reads.
 type rows struct {
-	r    *session.Rows
-	text []any // per column: nil, or the *string a non-basic value is rendered into
+	r     *session.Rows
+	text  []any // per column: nil, or the *string a non-basic value is rendered into
+	ahead bool  // HasNextResultSet moved r to the next result set already
+}
+
+// HasNextResultSet reports whether another result set follows; database/sql
+// asks when Next reached the end of one. Answering moves on to that set,
+// discarding what is left of the current one.
+func (r *rows) HasNextResultSet() bool {
+	if !r.ahead {
+		r.ahead = r.r.NextResultSet()
+	}
+	return r.ahead
+}
+
+// NextResultSet moves on to the next result set: io.EOF when there is
+// none, or the error that ended the statements.
+func (r *rows) NextResultSet() error {
+	if !r.ahead && !r.r.NextResultSet() {
+		if err := r.r.Err(); err != nil {
+			return err
+		}
+		return io.EOF
+	}
+	r.ahead, r.text = false, nil
+	return nil
 }
 
 func (r *rows) Columns() []string {
@@ -432,6 +509,9 @@ func (r *rows) Columns() []string {
 func (r *rows) Close() error { return r.r.Close() }
 
 func (r *rows) Next(dest []driver.Value) error {
+	if r.ahead {
+		return io.EOF // the next result set waits for NextResultSet
+	}
 	if !r.r.Next() {
 		if err := r.r.Err(); err != nil {
 			return err
@@ -548,6 +628,7 @@ var (
 	_ driver.RowsColumnTypeNullable         = (*rows)(nil)
 	_ driver.RowsColumnTypeLength           = (*rows)(nil)
 	_ driver.RowsColumnTypePrecisionScale   = (*rows)(nil)
+	_ driver.RowsNextResultSet              = (*rows)(nil)
 	_ driver.StmtQueryContext               = (*stmt)(nil)
 	_ driver.StmtExecContext                = (*stmt)(nil)
 )

@@ -1,0 +1,4 @@
+package stdlib
+
+// SeveralStatements exposes severalStatements to the tests.
+var SeveralStatements = severalStatements
