@@ -255,3 +255,59 @@ func TestSavepointsInOneRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestOneBatchTransactionsShareConnections runs many transactions that are
+// committed in one batch on a pool of one connection, so that they are
+// pipelined behind each other there; every fifth fails in its last
+// statement. Each must be all or nothing on its own: a failing one leaves
+// no row, and its failure touches no other transaction.
+func TestOneBatchTransactionsShareConnections(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := dsn(t, pgtest.Trust)
+	p := newPool(t, d, &session.PoolOptions{MaxConns: 1})
+	if _, err := p.Exec(ctx, "CREATE TABLE IF NOT EXISTS txshare (tag text, n int4)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	run := runTag()
+	const n = 60
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			tag := fmt.Sprintf("%s-%d", run, i)
+			errs[i] = session.BeginFunc(ctx, p, session.TxOptions{}, func(tx *session.Tx) error {
+				for j := range 3 {
+					tx.Exec(ctx, "INSERT INTO txshare VALUES ($1, $2)", tag, j)
+				}
+				div := 1
+				if i%5 == 0 {
+					div = 0
+				}
+				tx.Exec(ctx, "INSERT INTO txshare VALUES ($1, 10 / $2::int4)", tag, div)
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	side := connect(t, d)
+	for i, err := range errs {
+		tag := fmt.Sprintf("%s-%d", run, i)
+		rows := countRows(t, side, "txshare", tag)
+		var pe *session.PgError
+		switch {
+		case i%5 == 0 && (!errors.Is(err, session.ErrTxCommitRollback) || !errors.As(err, &pe) || pe.SQLState() != "22012"):
+			t.Errorf("transaction %d: %v; want its division by zero", i, err)
+		case i%5 == 0 && rows != 0:
+			t.Errorf("transaction %d failed but left %d rows", i, rows)
+		case i%5 != 0 && (err != nil || rows != 4):
+			t.Errorf("transaction %d: %v, %d rows; want nil, 4", i, err, rows)
+		}
+	}
+	// The connection is not left inside anyone's transaction: SAVEPOINT
+	// outside a transaction block is refused with 25P01.
+	var pe *session.PgError
+	if _, err := p.Exec(ctx, "SAVEPOINT probe").Await(ctx); !errors.As(err, &pe) || pe.SQLState() != "25P01" {
+		t.Fatalf("the pool's connection afterwards is inside a transaction: SAVEPOINT gave %v", err)
+	}
+}
