@@ -111,7 +111,7 @@ type conn struct {
 	lastUsed atomic.Int64 // unix nanoseconds of the last command routed here
 	expires  time.Time    // MaxConnLifetime plus jitter; zero: never
 	created  time.Time
-	stats    *poolStats  // the pool's counters; nil for a Session's connection
+	stats    *poolStats   // the pool's counters; nil for a Session's connection
 	closeWhy atomic.Int32 // a closeReason, set before the pool destroys it
 }
 
