@@ -51,10 +51,10 @@ type Options struct {
 // Tracer implements every hook group of session.Tracer. It is safe for
 // use by many goroutines.
 type Tracer struct {
-	tr       trace.Tracer
-	withText bool
-	common   []attribute.KeyValue // db.system.name, db.namespace, server.*
-	pool     attribute.KeyValue   // db.client.connection.pool.name
+	tr          trace.Tracer
+	withText    bool
+	common      []attribute.KeyValue    // db.system.name, db.namespace, server.*
+	pool        attribute.KeyValue      // db.client.connection.pool.name
 	acquireWait metric.Float64Histogram // db.client.connection.wait_time
 }
 
