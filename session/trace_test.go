@@ -69,14 +69,12 @@ func (r *recorder) end(ctx context.Context, kind string, e event) {
 func (r *recorder) note(ctx context.Context, kind string, e event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e.kind, e.span = kind, 0
-	if ctx != nil {
-		e.span, _ = ctx.Value(spanKey{}).(int)
-	}
+	e.kind = kind
+	e.span, _ = ctx.Value(spanKey{}).(int)
 	r.events = append(r.events, e)
 }
 
-func (r *recorder) mark(s string) { r.note(nil, "mark", event{sql: s}) }
+func (r *recorder) mark(s string) { r.note(context.Background(), "mark", event{sql: s}) }
 
 func (r *recorder) TraceQueryStart(ctx context.Context, d session.QueryStartData) context.Context {
 	return r.start(ctx, "query", event{sql: d.SQL, n: len(d.Args)})

@@ -112,7 +112,7 @@ func (n *node) String() string {
 		fmt.Fprintf(&b, "%s%s", strings.Repeat("  ", depth), n.span.Name)
 		var kv []string
 		for _, a := range n.span.Attributes {
-			kv = append(kv, string(a.Key)+"="+a.Value.Emit())
+			kv = append(kv, string(a.Key)+"="+a.Value.String())
 		}
 		if len(kv) > 0 {
 			fmt.Fprintf(&b, " [%s]", strings.Join(kv, " "))
@@ -153,8 +153,8 @@ func want(t *testing.T, s tracetest.SpanStub, kv map[string]string, absent ...st
 	t.Helper()
 	for k, v := range kv {
 		got, ok := attr(s, k)
-		if !ok || got.Emit() != v {
-			t.Errorf("span %q: %s = %q (set %v), want %q", s.Name, k, got.Emit(), ok, v)
+		if !ok || got.String() != v {
+			t.Errorf("span %q: %s = %q (set %v), want %q", s.Name, k, got.String(), ok, v)
 		}
 	}
 	for _, k := range absent {
@@ -312,7 +312,7 @@ func TestCopySpans(t *testing.T) {
 	acq, pin, in, out := root.children[0].span, root.children[1].span, root.children[2].span, root.children[3].span
 	want(t, acq, map[string]string{"pgactor.acquire.for": "acquire"})
 	pid, _ := attr(acq, "pgactor.backend_pid")
-	want(t, pin, map[string]string{"pgactor.backend_pid": pid.Emit()})
+	want(t, pin, map[string]string{"pgactor.backend_pid": pid.String()})
 	if pid.AsInt64() == 0 || pin.EndTime.Before(in.EndTime) {
 		t.Fatalf("pin %v ended before the copy it held the connection for\n%s", pin.EndTime, root)
 	}
