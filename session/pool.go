@@ -151,6 +151,9 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 		return nil, err
 	}
 	p.p = pp
+	if o.MinIdleConns <= 0 {
+		o.MinIdleConns = cfg.PoolMinIdleConns
+	}
 	if o.MinIdleConns > o.MaxConns {
 		o.MinIdleConns = o.MaxConns
 	}
