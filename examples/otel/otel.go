@@ -267,6 +267,7 @@ func (t *Tracer) TraceConnectEnd(ctx context.Context, d session.ConnectEndData) 
 // pinState carries a pool pin from its acquire to its release.
 type pinState struct {
 	parent context.Context // the caller's, where the pin span goes
+	pins   bool            // a Begin or Acquire (a routing wait pins nothing)
 	mu     sync.Mutex
 	pin    trace.Span
 }
@@ -276,7 +277,7 @@ type pinKey struct{}
 // TraceAcquireStart implements session.PoolTracer: a span for the wait,
 // and (from TraceAcquireEnd) one for the time the connection is pinned.
 func (t *Tracer) TraceAcquireStart(ctx context.Context, d session.AcquireStartData) context.Context {
-	ps := &pinState{parent: ctx}
+	ps := &pinState{parent: ctx, pins: d.For != "route"}
 	actx := context.WithValue(ctx, pinKey{}, ps)
 	actx, _ = t.tr.Start(actx, "pgactor.pool.acquire", trace.WithAttributes(attribute.String("pgactor.acquire.for", d.For)))
 	return actx
@@ -293,7 +294,7 @@ func (t *Tracer) TraceAcquireEnd(ctx context.Context, d session.AcquireEndData) 
 	if t.acquireWait != nil {
 		t.acquireWait.Record(ctx, d.Duration.Seconds(), metric.WithAttributes(t.pool))
 	}
-	if ps, _ := ctx.Value(pinKey{}).(*pinState); ps != nil && d.Err == nil && d.PID != 0 {
+	if ps, _ := ctx.Value(pinKey{}).(*pinState); ps != nil && ps.pins && d.Err == nil {
 		// The pin is the acquire's sibling, under the caller's span.
 		_, pin := t.tr.Start(ps.parent, "pgactor.pool.pin", trace.WithAttributes(attribute.Int64("pgactor.backend_pid", int64(d.PID))))
 		ps.mu.Lock()

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -26,6 +27,7 @@ import (
 // metric reader.
 type fixture struct {
 	exp    *tracetest.InMemoryExporter
+	rec    *tracetest.SpanRecorder // sees spans start, too
 	tp     *sdktrace.TracerProvider
 	reader *sdkmetric.ManualReader
 	mp     *sdkmetric.MeterProvider
@@ -36,8 +38,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, o pgotel.Options) *fixture {
 	t.Helper()
-	f := &fixture{exp: tracetest.NewInMemoryExporter(), reader: sdkmetric.NewManualReader()}
-	f.tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.exp))
+	f := &fixture{exp: tracetest.NewInMemoryExporter(), rec: tracetest.NewSpanRecorder(), reader: sdkmetric.NewManualReader()}
+	f.tp = sdktrace.NewTracerProvider(sdktrace.WithSyncer(f.exp), sdktrace.WithSpanProcessor(f.rec))
 	f.mp = sdkmetric.NewMeterProvider(sdkmetric.WithReader(f.reader))
 	o.TracerProvider, o.MeterProvider = f.tp, f.mp
 	cfg, err := session.ParseConfig(cluster.DSN(pgtest.Trust))
@@ -404,4 +406,48 @@ func TestPrintSpanTrees(t *testing.T) {
 	t.Logf("batch:\n%s", batchSpans(t, f))
 	f.exp.Reset()
 	t.Logf("copy:\n%s", copySpans(t, f))
+}
+
+// TestRouteWaitSpan: a multiplexed query that waits for a held connection
+// shows the wait, and no pin.
+func TestRouteWaitSpan(t *testing.T) {
+	f := newFixture(t, pgotel.Options{})
+	ctx := context.Background()
+	// Hold every connection (MaxConns is 2).
+	c1, err := f.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := f.pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qctx, parent := f.tp.Tracer("test").Start(ctx, "request")
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.pool.Exec(qctx, "SELECT $1::int4", int32(1)).Await(qctx)
+		done <- err
+	}()
+	// Wait until the query waits for a connection.
+	for waiting := false; !waiting; time.Sleep(time.Millisecond) {
+		for _, s := range f.rec.Started() {
+			waiting = waiting || s.Name() == "pgactor.pool.acquire" && s.Parent().SpanID() != trace.SpanID{}
+		}
+	}
+	c1.Release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c2.Release()
+	parent.End()
+	root := f.tree(t, parent)
+	if got := root.names(); got != "SELECT, pgactor.pool.acquire" {
+		t.Fatalf("children %s\n%s", got, root)
+	}
+	want(t, root.children[1].span, map[string]string{"pgactor.acquire.for": "route"})
+	for _, s := range f.rec.Started() {
+		if s.Name() == "pgactor.pool.pin" && s.Parent().SpanID() == parent.SpanContext().SpanID() {
+			t.Fatalf("a routing wait started a pin span\n%s", root)
+		}
+	}
 }
