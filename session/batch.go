@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
@@ -36,6 +37,8 @@ type Batch struct {
 	// watch is set by SendBatch: a failure nobody reads is reported
 	// (unobserved.go).
 	watch *common
+
+	traced bool // sent by SendBatch: a BatchTracer hears of it
 }
 
 // Errors of the commands of a failed batch, for errors.Is.
@@ -64,6 +67,9 @@ func (b *Batch) query(q *pendingQuery, sql string, args []any) *pendingQuery {
 	q.cmd.Observer = q
 	b.cmds = append(b.cmds, &q.cmd)
 	b.qs = append(b.qs, q)
+	if q.x != nil {
+		q.traceStart() // a transaction's command, held: traced as a query
+	}
 	return q
 }
 
@@ -89,6 +95,9 @@ func (b *Batch) exec(e *pendingExec, sql string, args []any) *pendingExec {
 	e.attempts = 1 // sent once, with the batch
 	b.cmds = append(b.cmds, &e.cmd)
 	b.es = append(b.es, e)
+	if e.x != nil {
+		e.traceStart() // a transaction's command, held: traced as a query
+	}
 	return e
 }
 
@@ -150,6 +159,11 @@ type pendingBatch struct {
 	own futures.Future[struct{}]
 	ctx context.Context
 	b   *Batch
+
+	// With a BatchTracer: the context its start returned, and when.
+	x     *common
+	tctx  context.Context
+	start time.Duration
 }
 
 // Described implements actor.Observer.
@@ -158,6 +172,9 @@ func (p *pendingBatch) Described(*actor.Command, *wire.RowDescription, error) {}
 // Done implements actor.Observer.
 func (p *pendingBatch) Done(_ *actor.Command, _ actor.Completion, err error) {
 	err = wrapCtx(p.ctx, err)
+	if p.x != nil {
+		p.x.trace.batch.TraceBatchEnd(p.tctx, BatchEndData{Err: err, Duration: monoNow() - p.start})
+	}
 	p.own.Resolve(struct{}{}, err)
 	if x := p.b.watch; err != nil && x != nil {
 		if peers, ok := batchPeers(p.b); ok {
@@ -174,6 +191,7 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 	if b.sent {
 		return futures.Resolved(struct{}{}, errBatchSent)
 	}
+	b.traced = true
 	p, err := t.pick(ctx)
 	b.watch = x
 	return x.deliverBatch(ctx, t, p, err, b, nil, nil)
@@ -184,9 +202,20 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 // batch command before it is sent (a transaction's BEGIN pins, its COMMIT
 // unpins).
 func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error, b *Batch, items target, adjust func(*actor.Command)) *futures.Future[struct{}] {
+	since := monoNow()
 	b.sent = true
 	pb := &pendingBatch{ctx: ctx, b: b}
 	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
+	if t := x.trace.batch; t != nil && b.traced {
+		pb.x, pb.start = x, monoNow()
+		pb.tctx = t.TraceBatchStart(ctx, BatchStartData{Len: len(b.cmds)})
+		for _, q := range b.qs {
+			q.batch = pb
+		}
+		for _, e := range b.es {
+			e.batch = pb
+		}
+	}
 	// The commands are answered on p.c, never routed again one by one.
 	if items == nil {
 		items = direct{c: p.c}
@@ -195,7 +224,7 @@ func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error
 		q.x, q.t, q.ctx, q.c = x, items, ctx, p.c
 	}
 	for _, e := range b.es {
-		e.x, e.t, e.ctx = x, items, ctx
+		e.x, e.t, e.ctx, e.c = x, items, ctx, p.c
 	}
 	for _, r := range b.rows {
 		r.ctx = ctx
@@ -207,7 +236,10 @@ func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error
 		if adjust != nil {
 			adjust(&pb.cmd)
 		}
-		deliver(ctx, t, p, &pb.cmd)
+		if st := p.c.stats; st != nil && b.traced {
+			st.batches.Add(1)
+		}
+		deliver(ctx, t, p, &pb.cmd, since)
 		return &pb.own
 	}
 	if p.res != nil {

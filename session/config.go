@@ -154,6 +154,9 @@ type Config struct {
 	PoolMaxConns int
 	// PoolMinConns (key pool_min_conns) defaults to 0.
 	PoolMinConns int
+	// PoolMinIdleConns (key pool_min_idle_conns, as pgx's) defaults to 0:
+	// the idle connections the pool's health check keeps open.
+	PoolMinIdleConns int
 	// PoolMaxConnLifetime (key pool_max_conn_lifetime, default 1h); 0 means
 	// connections are never retired for age.
 	PoolMaxConnLifetime time.Duration
@@ -286,6 +289,9 @@ func (c *Config) String() string {
 	add("max_in_flight", strconv.Itoa(c.MaxInFlight))
 	add("pool_max_conns", strconv.Itoa(c.PoolMaxConns))
 	add("pool_min_conns", strconv.Itoa(c.PoolMinConns))
+	if c.PoolMinIdleConns > 0 {
+		add("pool_min_idle_conns", strconv.Itoa(c.PoolMinIdleConns))
+	}
 	add("pool_max_conn_lifetime", c.PoolMaxConnLifetime.String())
 	add("pool_max_conn_idle_time", c.PoolMaxConnIdleTime.String())
 	add("pool_health_check_period", c.PoolHealthCheckPeriod.String())

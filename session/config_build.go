@@ -357,9 +357,6 @@ func (b *builder) buildPgxKeys() error {
 	if _, ok := b.settings["description_cache_capacity"]; ok {
 		return b.fail("description_cache_capacity", "pgactor keeps no description cache apart from its statement cache (statement_cache_size)")
 	}
-	if v := strings.TrimSpace(b.get("pool_min_idle_conns")); v != "" && v != "0" {
-		return b.fail("pool_min_idle_conns", "pgactor's pool keeps pool_min_conns connections, busy or idle; it has no idle minimum")
-	}
 	if _, ok := b.settings["min_read_buffer_size"]; ok {
 		return b.fail("min_read_buffer_size", "pgactor reads into 64 KiB slabs and has no such setting")
 	}
@@ -389,6 +386,12 @@ func (b *builder) buildOwn() (err error) {
 	}
 	if c.PoolMinConns > c.PoolMaxConns {
 		return b.fail("pool_min_conns", strconv.Itoa(c.PoolMinConns)+" is above pool_max_conns "+strconv.Itoa(c.PoolMaxConns))
+	}
+	if c.PoolMinIdleConns, err = b.intValue("pool_min_idle_conns", 0, 0, maxPoolConns); err != nil {
+		return err
+	}
+	if c.PoolMinIdleConns > c.PoolMaxConns {
+		return b.fail("pool_min_idle_conns", strconv.Itoa(c.PoolMinIdleConns)+" is above pool_max_conns "+strconv.Itoa(c.PoolMaxConns))
 	}
 	if c.PoolMaxConnLifetime, err = b.durationValue("pool_max_conn_lifetime", DefaultPoolMaxConnLifetime); err != nil {
 		return err

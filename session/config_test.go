@@ -406,6 +406,7 @@ func TestParseConfigKeys(t *testing.T) {
 		parseCase{"pgx pool keys", "pool_max_conn_lifetime_jitter=30s pool_min_idle_conns=0", deps(), func(c *session.Config) {
 			c.PoolMaxConnLifetimeJitter = 30 * time.Second
 		}},
+		parseCase{"pool_min_idle_conns", "pool_min_idle_conns=2", deps(), func(c *session.Config) { c.PoolMinIdleConns = 2 }},
 	)
 	runParseCases(t, cases)
 }
@@ -539,7 +540,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"password=hunter2 require_auth=kerberos", nil, "require_auth", "unknown authentication method"},
 		{"password=hunter2 default_query_exec_mode=simple_protocol", nil, "default_query_exec_mode", "no pgactor equivalent"},
 		{"password=hunter2 description_cache_capacity=512", nil, "description_cache_capacity", "no description cache"},
-		{"password=hunter2 pool_min_idle_conns=2", nil, "pool_min_idle_conns", "no idle minimum"},
+		{"password=hunter2 pool_min_idle_conns=5 pool_max_conns=4", nil, "pool_min_idle_conns", "above pool_max_conns"},
+		{"password=hunter2 pool_min_idle_conns=x", nil, "pool_min_idle_conns", "not an integer"},
 		{"password=hunter2 min_read_buffer_size=8192", nil, "min_read_buffer_size", "no such setting"},
 		{"password=hunter2 require_auth=md5,!password", nil, "require_auth", "cannot be mixed"},
 		{"password=hunter2 require_auth=md5,md5", nil, "require_auth", "more than once"},
@@ -691,7 +693,7 @@ func TestConfigStringRoundTrip(t *testing.T) {
 		"host=a,b,/tmp,@abs port=1,2,3,4 hostaddr=,::1,127.0.0.1, user='sp ace' dbname='q\\'uote' password=x",
 		"postgres://u:p@[::1]:7/db?sslmode=verify-full&sslrootcert=system&sslsni=0&options=-c%20a%3D1",
 		"connect_timeout=7 require_auth=!md5,!password target_session_attrs=prefer-standby load_balance_hosts=random " +
-			"statement_cache_size=0 statement_cache_mode=unnamed max_in_flight=3 pool_max_conns=9 pool_min_conns=9 " +
+			"statement_cache_size=0 statement_cache_mode=unnamed max_in_flight=3 pool_max_conns=9 pool_min_conns=9 pool_min_idle_conns=3 " +
 			"pool_max_conn_lifetime=0 pool_max_conn_idle_time=1ms pool_health_check_period=36h " +
 			"ssl_min_protocol_version=TLSv1 ssl_max_protocol_version=TLSv1.1 channel_binding=disable sslmode=disable " +
 			"sslcert=/c sslkey='/k k' passfile=/nonexistent TimeZone='Europe/Paris' a.b=''",

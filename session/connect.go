@@ -77,20 +77,39 @@ func connectHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, 
 		ctx, cancel = context.WithTimeout(ctx, cfg.ConnectTimeout)
 		defer cancel()
 	}
+	var ct ConnectTracer
+	if opts != nil {
+		ct, _ = opts.Tracer.(ConnectTracer)
+	}
+	tctx := ctx
+	if ct != nil {
+		tctx = ct.TraceConnectStart(ctx, ConnectStartData{Host: h.Host, Port: h.Port, Network: h.Network, Addr: h.Addr})
+	}
 	start := time.Now()
 	a, err := dialHost(ctx, cfg, h, opts, onNotify, stmts)
-	if opts != nil && opts.Tracer != nil {
-		opts.Tracer.Connect(ctx, h.Addr, time.Since(start), err)
+	if ct != nil {
+		d := ConnectEndData{Host: h.Host, Port: h.Port, Err: err, Duration: time.Since(start)}
+		if err == nil {
+			d.PID = a.BackendPID()
+		}
+		ct.TraceConnectEnd(tctx, d)
 	}
 	if opts != nil && opts.Logger != nil {
 		if err != nil {
-			opts.Logger.WarnContext(ctx, "pgactor: connect failed", "host", h.Addr, "err", err)
+			if ok, suppressed := connectWarn.allow(time.Second); ok {
+				opts.Logger.WarnContext(ctx, "pgactor: connect failed", "host", h.Addr, "err", err, "suppressed", suppressed)
+			}
 		} else {
 			opts.Logger.DebugContext(ctx, "pgactor: connected", "host", h.Addr, "pid", a.BackendPID())
 		}
 	}
 	return a, err
 }
+
+// connectWarn lets through one connect failure warning a second for the
+// whole process, so a server that is down does not flood the log while
+// pools keep trying.
+var connectWarn logLimiter
 
 func dialHost(ctx context.Context, cfg *Config, h HostConfig, opts *Options, onNotify func(*wire.NotificationResponse), stmts *actor.StatementMode) (*actor.Actor, error) {
 	acfg, err := actorConfig(cfg, h)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/wire/codec"
@@ -92,8 +93,7 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	var perr error // written before data is closed; read by the actor after
 	cmd := &actor.Command{Kind: actor.CmdCopyIn, SQL: sql.String(), CopySource: data,
 		CopyErr: func() error { return perr }}
-	start := monoNow()
-	x.traceStart(ctx, cmd.SQL, nil)
+	tr := x.copyStart(ctx, CopyStartData{SQL: cmd.SQL, In: true, Table: table, Columns: columns})
 	sendTo(ctx, t, cmd, nil)
 
 	enc := &copyEncoder{x: x, oids: oids, ncols: len(columns)}
@@ -103,14 +103,42 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	perr = enc.produce(ctx, cmd, data, src)
 	close(data)
 	comp, err := cmd.Result.Await(ctx)
-	x.traceEnd(ctx, cmd.SQL, start, err)
 	if err != nil {
 		if perr != nil {
-			return 0, fmt.Errorf("pgactor: copy from: %w (server: %w)", perr, err)
+			err = fmt.Errorf("pgactor: copy from: %w (server: %w)", perr, err)
+		} else {
+			err = wrapCtx(ctx, err)
 		}
-		return 0, wrapCtx(ctx, err)
+		x.copyEnd(tr, 0, err)
+		return 0, err
 	}
+	x.copyEnd(tr, comp.Rows, nil)
 	return comp.Rows, nil
+}
+
+// copyTrace is a COPY being traced.
+type copyTrace struct {
+	ctx   context.Context // the tracer's
+	sql   string
+	start time.Duration
+}
+
+// copyStart tells a CopyTracer a COPY starts; logs it with LogQueries.
+func (x *common) copyStart(ctx context.Context, d CopyStartData) copyTrace {
+	tr := copyTrace{ctx: ctx, sql: d.SQL, start: monoNow()}
+	if x.trace.copy != nil {
+		tr.ctx = x.trace.copy.TraceCopyStart(ctx, d)
+	}
+	x.logQuery(ctx, d.SQL, nil)
+	return tr
+}
+
+// copyEnd tells the CopyTracer how the COPY ended.
+func (x *common) copyEnd(tr copyTrace, rows int64, err error) {
+	if x.trace.copy != nil {
+		x.trace.copy.TraceCopyEnd(tr.ctx, CopyEndData{Rows: rows, Err: err, Duration: monoNow() - tr.start})
+	}
+	x.logFailure(tr.ctx, tr.sql, err)
 }
 
 // describeColumns returns the type OIDs of the copied columns when every
@@ -339,8 +367,7 @@ func (p *Pool) CopyFrom(ctx context.Context, table Identifier, columns []string,
 // returns the number of rows the server reports.
 func copyTo(ctx context.Context, x *common, t target, w io.Writer, sql string) (int64, error) {
 	cmd := &actor.Command{Kind: actor.CmdCopyOut, SQL: sql, Rows: actor.NewRowStream(4)}
-	start := monoNow()
-	x.traceStart(ctx, sql, nil)
+	tr := x.copyStart(ctx, CopyStartData{SQL: sql})
 	sendTo(ctx, t, cmd, nil)
 	var werr error
 	for {
@@ -360,16 +387,21 @@ func copyTo(ctx context.Context, x *common, t target, w io.Writer, sql string) (
 		}
 	}
 	comp, err := cmd.Result.Await(ctx)
-	x.traceEnd(ctx, sql, start, err)
 	switch {
 	case werr != nil:
-		return 0, fmt.Errorf("pgactor: copy to: write: %w", werr)
+		err = fmt.Errorf("pgactor: copy to: write: %w", werr)
 	case err != nil:
-		return 0, wrapCtx(ctx, err)
+		err = wrapCtx(ctx, err)
+	default:
+		if serr := cmd.Rows.Err(); serr != nil {
+			err = wrapCtx(ctx, serr)
+		}
 	}
-	if err := cmd.Rows.Err(); err != nil {
-		return 0, wrapCtx(ctx, err)
+	if err != nil {
+		x.copyEnd(tr, 0, err)
+		return 0, err
 	}
+	x.copyEnd(tr, comp.Rows, nil)
 	return comp.Rows, nil
 }
 

@@ -26,6 +26,12 @@ type target interface {
 // sendTo queues cmd on a connection t picks, or fails cmd. The connection
 // is stored in *dst (when dst is not nil) before the actor can call back.
 func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
+	sendToSince(ctx, t, cmd, dst, monoNow())
+}
+
+// sendToSince is sendTo for a command that has waited since since
+// (monoNow), which a pool's wait statistics count from.
+func sendToSince(ctx context.Context, t target, cmd *actor.Command, dst **conn, since time.Duration) {
 	p, err := t.pick(ctx)
 	if err != nil {
 		cmd.Fail(err)
@@ -34,12 +40,13 @@ func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
 	if dst != nil {
 		*dst = p.c
 	}
-	deliver(ctx, t, p, cmd)
+	deliver(ctx, t, p, cmd, since)
 }
 
 // deliver queues cmd on the connection p that t picked, on behalf of p's
-// owner.
-func deliver(ctx context.Context, t target, p picked, cmd *actor.Command) {
+// owner; a pool connection counts how long the command waited since since
+// (monoNow) to be handed to its actor.
+func deliver(ctx context.Context, t target, p picked, cmd *actor.Command, since time.Duration) {
 	cmd.Owner, cmd.OwnerErr = p.owner, p.ownerErr
 	cmd.Autocommit = multiplexed(t)
 	if p.res != nil {
@@ -48,6 +55,9 @@ func deliver(ctx context.Context, t target, p picked, cmd *actor.Command) {
 		cmd.Reroute = false
 	}
 	p.c.a.Do(ctx, cmd)
+	if st := p.c.stats; st != nil {
+		st.waited(monoNow() - since)
+	}
 	if p.res != nil {
 		p.res.Release()
 	}
@@ -65,7 +75,12 @@ type picked struct {
 // rerouted reports whether a failed command of t may be sent again: a
 // multiplexed pool command that provably had no effect.
 func rerouted(t target, ctx context.Context, err error, attempts int32) bool {
-	return multiplexed(t) && attempts < maxAttempts && ctx.Err() == nil && SafeToRetry(err)
+	p, ok := t.(*Pool)
+	if !ok || attempts >= maxAttempts || ctx.Err() != nil || !SafeToRetry(err) {
+		return false
+	}
+	p.stats.rerouted.Add(1)
+	return true
 }
 
 // multiplexed reports whether t routes each command anew (the Pool).
@@ -96,6 +111,8 @@ type conn struct {
 	lastUsed atomic.Int64 // unix nanoseconds of the last command routed here
 	expires  time.Time    // MaxConnLifetime plus jitter; zero: never
 	created  time.Time
+	stats    *poolStats   // the pool's counters; nil for a Session's connection
+	closeWhy atomic.Int32 // a closeReason, set before the pool destroys it
 }
 
 // location returns the session TimeZone as a *time.Location, cached.
@@ -118,7 +135,7 @@ func (c *conn) location() *time.Location {
 type common struct {
 	reg        *codec.Registry
 	ignoreUnk  bool
-	tracer     Tracer
+	trace      tracers
 	logger     *slog.Logger
 	logQueries bool
 	// onUnobserved is Options.OnUnobservedError (unobserved.go).
@@ -180,7 +197,7 @@ func (x *common) queryRow(ctx context.Context, t target, sql string, args []any)
 }
 
 func (q *pendingQuery) init(x *common, t target, ctx context.Context, kind actor.Kind, sql string, args []any) {
-	q.x, q.t, q.ctx, q.sql, q.args, q.start = x, t, ctx, sql, args, monoNow()
+	q.x, q.t, q.ctx, q.sql, q.args = x, t, ctx, sql, args
 	q.fut = &q.own
 	q.own.SetRelease(releaseRows)
 	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
@@ -200,6 +217,7 @@ func (q *pendingQuery) recycle() {
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
 	q.x, q.t, q.ctx, q.sql, q.args, q.fut = nil, nil, nil, "", nil, nil
 	q.attempts, q.start, q.c, q.rerouted = 0, 0, nil, false
+	q.tctx, q.traced, q.batch = nil, false, nil
 	q.cmd.Reset()
 	q.own = futures.Future[*Rows]{}
 	q.rows = Rows{vals: vals, plans: plans}
@@ -222,10 +240,16 @@ type pendingQuery struct {
 	sql      string
 	args     []any
 	fut      *futures.Future[*Rows] // the caller's: own, or the first attempt's
-	start    time.Duration          // monoNow() when sent, for tracing
+	start    time.Duration          // monoNow() when first sent, for tracing
 	c        *conn
 	attempts int32
 	rerouted bool // sent again as another pendingQuery, which resolves fut
+
+	// Tracing: traced while a QueryTracer's end is owed, with the context
+	// its start returned; batch when the query is a traced batch's command.
+	tctx   context.Context
+	traced bool
+	batch  *pendingBatch
 
 	cmd  actor.Command
 	own  futures.Future[*Rows]
@@ -237,13 +261,15 @@ func (q *pendingQuery) dispatch() {
 	q.cmd.WantRows = true // a stream only if the result outgrows a batch
 	q.cmd.Observer = q
 	q.cmd.Reroute = multiplexed(q.t) && q.attempts <= bounceAttempts
-	q.x.traceStart(q.ctx, q.sql, q.args)
-	sendTo(q.ctx, q.t, &q.cmd, &q.c)
+	if q.attempts == 1 {
+		q.traceStart()
+	}
+	sendToSince(q.ctx, q.t, &q.cmd, &q.c, q.start)
 }
 
 // retry sends the query again as a fresh command (the old one is spent).
 func (q *pendingQuery) retry() {
-	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start}
+	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start, tctx: q.tctx, traced: q.traced}
 	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args, Params: q.cmd.Params, Stmt: q.cmd.Stmt}
 	n.dispatch()
 }
@@ -257,22 +283,27 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			return
 		}
 		err = noteTxFailure(q.t, &q.cmd, err)
-		q.x.traceEnd(q.ctx, q.sql, q.start, err)
-		err = wrapCtx(q.ctx, err)
-		q.fut.Resolve(nil, err)
+		werr := wrapCtx(q.ctx, err)
+		q.c.countCancel(err)
+		q.traceEnd(CommandTag{}, werr)
+		q.fut.Resolve(nil, werr)
 		if watched(q.t) {
-			watchFailure(q.x, q.ctx, q.fut, firstWords(q.sql, 3), err, nil)
+			watchFailure(q.x, q.ctx, q.fut, firstWords(q.sql, 3), werr, nil)
 		}
 		return
 	}
-	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
 	vals, plans := q.rows.vals, q.rows.plans // buffers of a recycled query
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c), vals: vals, plans: plans}
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
 	q.fut.Resolve(&q.rows, nil)
 }
 
-// Done implements actor.Observer; Rows reads the outcome from the command.
-func (q *pendingQuery) Done(*actor.Command, actor.Completion, error) {}
+// Done implements actor.Observer; Rows reads the outcome from the command
+// (and ends the query's trace), a batch's tracer hears of it here.
+func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) {
+	if q.batch != nil {
+		q.batch.batchItem(q.sql, q.args, tagOf(comp), wrapCtx(q.ctx, err))
+	}
+}
 
 // exec runs sql on t and returns a future of its command tag; rows are
 // discarded.
@@ -297,7 +328,7 @@ func (x *common) newExec(ctx context.Context, t target, sql string, args []any) 
 		// allows several statements, as users of database/sql expect.
 		kind = actor.CmdSimple
 	}
-	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args, start: monoNow()}
+	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args}
 	e.fut = &e.own
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = kind, sql, args
 	return e
@@ -320,7 +351,13 @@ type pendingExec struct {
 	args     []any
 	fut      *futures.Future[CommandTag]
 	attempts int32
-	start    time.Duration // monoNow() when sent, for tracing
+	start    time.Duration // monoNow() when first sent, for tracing
+	c        *conn         // where it was sent
+
+	// Tracing, as in pendingQuery.
+	tctx   context.Context
+	traced bool
+	batch  *pendingBatch
 
 	bad error // the arguments could not be prepared
 
@@ -339,12 +376,14 @@ func (e *pendingExec) dispatch() {
 	e.attempts++
 	e.cmd.Observer = e
 	e.cmd.Reroute = multiplexed(e.t) && e.attempts <= bounceAttempts
-	e.x.traceStart(e.ctx, e.sql, e.args)
-	sendTo(e.ctx, e.t, &e.cmd, nil)
+	if e.attempts == 1 {
+		e.traceStart()
+	}
+	sendToSince(e.ctx, e.t, &e.cmd, &e.c, e.start)
 }
 
 func (e *pendingExec) retry() {
-	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start}
+	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start, tctx: e.tctx, traced: e.traced}
 	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args, Params: e.cmd.Params, Stmt: e.cmd.Stmt}
 	n.dispatch()
 }
@@ -361,10 +400,14 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if !e.cmd.Unpin {
 		err = noteTxFailure(e.t, &e.cmd, err)
 	}
-	e.x.traceEnd(e.ctx, e.sql, e.start, err)
-	err = wrapCtx(e.ctx, err)
-	e.fut.Resolve(tagOf(comp), err)
-	if err != nil && watched(e.t) {
-		watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), err, nil)
+	tag, werr := tagOf(comp), wrapCtx(e.ctx, err)
+	e.c.countCancel(err)
+	e.traceEnd(tag, werr)
+	if e.batch != nil {
+		e.batch.batchItem(e.sql, e.args, tag, werr)
+	}
+	e.fut.Resolve(tag, werr)
+	if werr != nil && watched(e.t) {
+		watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), werr, nil)
 	}
 }

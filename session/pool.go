@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,22 @@ type PoolOptions struct {
 	MaxConnLifetimeJitter time.Duration
 	MaxConnIdleTime       time.Duration
 	HealthCheckPeriod     time.Duration
+	// MinIdleConns is how many idle connections (alive, unpinned, nothing
+	// in flight) the health check keeps, opening more up to MaxConns;
+	// 0 keeps none beyond MinConns. It needs a HealthCheckPeriod.
+	MinIdleConns int
+
+	// PrepareConn, when set, runs before Begin or Acquire hands a
+	// connection to its holder. An error refuses the connection: it is
+	// closed and another is tried (until ctx ends; the last refusal is
+	// then returned).
+	PrepareConn func(ctx context.Context, s *Session) error
+	// AfterRelease, when set, runs after a holder gave a connection back
+	// (Commit, Rollback, Release); false closes the connection.
+	AfterRelease func(s *Session) bool
+	// BeforeClose, when set, runs before the pool closes a connection,
+	// whatever the reason (it may be dead already).
+	BeforeClose func(s *Session)
 }
 
 // Pool is a set of connections shared by any number of goroutines.
@@ -77,6 +94,8 @@ type Pool struct {
 
 	routed      atomic.Int64
 	acquireWait atomic.Int64 // nanoseconds callers spent waiting in Begin/Acquire
+	stats       poolStats
+	warn        logLimiter // for failures to open a connection
 }
 
 // NewPool parses dsn and opens a pool (and its MinConns connections).
@@ -133,8 +152,14 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 		return nil, err
 	}
 	p.p = pp
+	if o.MinIdleConns <= 0 {
+		o.MinIdleConns = cfg.PoolMinIdleConns
+	}
+	if o.MinIdleConns > o.MaxConns {
+		o.MinIdleConns = o.MaxConns
+	}
 	for range o.MinConns {
-		if err := p.p.CreateResource(ctx); err != nil {
+		if err := p.p.CreateResource(withOpenReason(ctx, openMin)); err != nil {
 			p.Close()
 			return nil, err
 		}
@@ -150,9 +175,10 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 	c := newConn()
 	a, err := connectAny(ctx, p.cfg, &p.opts.Options, c.notes.notify, p.stmts)
 	if err != nil {
+		p.stats.openFailed.Add(1)
 		return nil, err
 	}
-	c.a, c.created = a, time.Now()
+	c.a, c.created, c.stats = a, time.Now(), &p.stats
 	if lt := p.opts.MaxConnLifetime; lt > 0 {
 		j := time.Duration(0)
 		if p.opts.MaxConnLifetimeJitter > 0 {
@@ -165,9 +191,11 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 		s := &Session{c: c, cfg: p.cfg, common: p.common}
 		if err := p.opts.AfterConnect(ctx, s); err != nil {
 			a.Close(ctx)
+			p.stats.openFailed.Add(1)
 			return nil, err
 		}
 	}
+	p.stats.opened[openReasonOf(ctx)].Add(1)
 	p.mu.Lock()
 	list := append(append([]*conn(nil), *p.conns.Load()...), c)
 	p.conns.Store(&list)
@@ -177,9 +205,27 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 
 func (p *Pool) destruct(c *conn) {
 	p.forget(c)
+	p.stats.closed[c.closeWhy.Load()].Add(1)
+	if p.opts.BeforeClose != nil {
+		p.opts.BeforeClose(p.session(c))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c.a.Close(ctx) // waits for the commands on it, then for its goroutines
+}
+
+// session is a Session over the pool connection c, for the hooks: its
+// commands go to c as a Session's would, outside any pin.
+func (p *Pool) session(c *conn) *Session {
+	return &Session{c: c, cfg: p.cfg, common: p.common}
+}
+
+// destroy closes the pool connection res for why.
+func (p *Pool) destroy(res *puddle.Resource[*conn], why closeReason) {
+	c := res.Value()
+	c.closeWhy.Store(int32(why))
+	p.forget(c)
+	res.Destroy()
 }
 
 // forget takes c out of routing.
@@ -257,7 +303,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 				p.createMu.Unlock()
 				continue // someone else opened one meanwhile
 			}
-			err := p.p.CreateResource(ctx)
+			err := p.p.CreateResource(withOpenReason(ctx, openDemand))
 			p.createMu.Unlock()
 			if err == nil {
 				continue
@@ -269,7 +315,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			// Begin or Acquire: wait for one of them as below.
 		}
 		// Every connection is held: wait for one to come back.
-		res, err := p.acquire(ctx)
+		res, _, err := p.acquire(ctx, "route")
 		if err != nil {
 			return picked{}, err
 		}
@@ -298,49 +344,94 @@ func (p *Pool) grow() {
 		defer p.grows.Store(0)
 		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 		defer cancel()
-		// ErrNotAvailable: puddle reached MaxConns meanwhile (a Begin or
-		// Acquire opened one), which is no failure.
-		if err := p.p.CreateResource(ctx); err != nil && p.logger != nil && !p.closed.Load() && !errors.Is(err, puddle.ErrNotAvailable) {
-			p.logger.Warn("pgactor: pool could not open a connection", "err", err)
-		}
+		p.warnOpen(p.p.CreateResource(withOpenReason(ctx, openGrow)))
 	}()
 }
 
-// acquire takes a connection exclusively, skipping dead ones.
-func (p *Pool) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
+// warnOpen logs a failure to open a connection, at most once a second. A
+// pool at MaxConns (puddle.ErrNotAvailable: a Begin or Acquire opened the
+// last one meanwhile) or closing has not failed.
+func (p *Pool) warnOpen(err error) {
+	if err == nil || p.logger == nil || p.closed.Load() || errors.Is(err, puddle.ErrNotAvailable) || errors.Is(err, puddle.ErrClosedPool) {
+		return
+	}
+	if ok, suppressed := p.warn.allow(time.Second); ok {
+		p.logger.Warn("pgactor: pool could not open a connection", "err", err, "suppressed", suppressed)
+	}
+}
+
+// acquire takes a connection exclusively, skipping dead ones, for a
+// holder (why is "begin" or "acquire", which PrepareConn sees first) or
+// for routing ("route"). It returns the PoolTracer's context for the
+// release.
+func (p *Pool) acquire(ctx context.Context, why string) (*puddle.Resource[*conn], context.Context, error) {
 	start := time.Now()
+	tctx := ctx
+	if t := p.trace.pool; t != nil {
+		tctx = t.TraceAcquireStart(ctx, AcquireStartData{For: why})
+	}
+	var refused error
 	for {
 		res, err := p.p.Acquire(ctx)
 		if err != nil {
 			if errors.Is(err, puddle.ErrClosedPool) {
 				err = ErrPoolClosed
 			}
-			p.traceAcquire(ctx, start, err)
-			return nil, wrapCtx(ctx, err)
+			if refused != nil {
+				err = fmt.Errorf("%w (the last connection PrepareConn refused: %w)", err, refused)
+			}
+			err = wrapCtx(ctx, err)
+			p.traceAcquire(tctx, start, 0, err)
+			return nil, tctx, err
 		}
-		if c := res.Value(); !c.a.Alive() || c.retiring.Load() {
-			res.Destroy()
+		c := res.Value()
+		if !c.a.Alive() || c.retiring.Load() {
+			p.destroy(res, closeDead)
 			continue
 		}
+		if p.opts.PrepareConn != nil && why != "route" {
+			if err := p.opts.PrepareConn(ctx, p.session(c)); err != nil {
+				refused = err
+				p.destroy(res, closeRefused)
+				continue
+			}
+		}
 		p.acquireWait.Add(int64(time.Since(start)))
-		p.traceAcquire(ctx, start, nil)
-		return res, nil
+		p.traceAcquire(tctx, start, c.a.BackendPID(), nil)
+		return res, tctx, nil
 	}
 }
 
-func (p *Pool) traceAcquire(ctx context.Context, start time.Time, err error) {
-	if p.tracer != nil {
-		p.tracer.PoolAcquire(ctx, time.Since(start), err)
+func (p *Pool) traceAcquire(ctx context.Context, start time.Time, pid uint32, err error) {
+	if t := p.trace.pool; t != nil {
+		t.TraceAcquireEnd(ctx, AcquireEndData{PID: pid, Err: err, Duration: time.Since(start)})
 	}
 }
 
-// release gives a connection taken from puddle back, or retires it when it
-// died. One left inside a transaction needs nothing here: its actor rolls
-// that back before anyone else's command runs.
+// releaser returns what gives res back after a pin that began now, telling
+// the PoolTracer (with tctx, its acquire's context).
+func (p *Pool) releaser(res *puddle.Resource[*conn], tctx context.Context) func() {
+	since := time.Now()
+	return func() {
+		if t := p.trace.pool; t != nil {
+			t.TraceRelease(tctx, ReleaseData{PID: res.Value().a.BackendPID(), Held: time.Since(since)})
+		}
+		p.release(res)
+	}
+}
+
+// release gives a connection a holder had back, or retires it when it
+// died or AfterRelease wants it closed. One left inside a transaction
+// needs nothing here: its actor rolls that back before anyone else's
+// command runs.
 func (p *Pool) release(res *puddle.Resource[*conn]) {
-	if !res.Value().a.Alive() {
-		p.forget(res.Value())
-		res.Destroy()
+	c := res.Value()
+	if !c.a.Alive() {
+		p.destroy(res, closeDead)
+		return
+	}
+	if p.opts.AfterRelease != nil && !p.opts.AfterRelease(p.session(c)) {
+		p.destroy(res, closeAfterRelease)
 		return
 	}
 	res.Release()
@@ -401,6 +492,14 @@ func (p *Pool) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	return tx, nil
 }
 
+// Ping checks that the pool can reach the server: an empty statement
+// goes to a multiplexed connection (opening one if none is open) and
+// back.
+func (p *Pool) Ping(ctx context.Context) error {
+	_, err := p.exec(ctx, p, ";", nil).Await(ctx)
+	return err
+}
+
 // Conn is a connection taken from the pool with Acquire: only its holder
 // sends commands on it, until Release. After Release its commands are
 // refused with ErrConnReleased, unsent.
@@ -411,17 +510,18 @@ type Conn struct {
 	tok      actor.Token
 	once     sync.Once
 	released atomic.Bool
-	listened bool // Listen was called: clean up on Release
+	listened bool   // Listen was called: clean up on Release
+	release  func() // gives res back (p.releaser)
 }
 
 // Acquire pins a connection for the caller's exclusive use (session state,
 // LISTEN, advisory locks). Release it when done.
 func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
-	res, err := p.acquire(ctx)
+	res, tctx, err := p.acquire(ctx, "acquire")
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{p: p, res: res, c: res.Value(), tok: actor.NewToken()}
+	c := &Conn{p: p, res: res, c: res.Value(), tok: actor.NewToken(), release: p.releaser(res, tctx)}
 	pin := &actor.Command{Kind: actor.CmdPin, Pin: c.tok}
 	c.c.a.Do(ctx, pin)
 	if _, err := pin.Result.Await(ctx); err != nil {
@@ -490,44 +590,8 @@ func (c *Conn) Release() {
 		c.released.Store(true)
 		unpin := &actor.Command{Kind: actor.CmdUnpin, Owner: c.tok, Unpin: true, OwnerErr: ErrConnReleased}
 		c.c.a.Do(context.Background(), unpin)
-		c.p.release(c.res)
+		c.release()
 	})
-}
-
-// Stats describe a pool at one moment.
-type Stats struct {
-	TotalConns    int
-	IdleConns     int // alive, unpinned, nothing in flight
-	PinnedConns   int
-	InFlight      int // commands on the wire, over all connections
-	Queued        int // commands waiting in connection mailboxes
-	Routed        int64
-	AcquireCount  int64
-	AcquireWait   time.Duration
-	EmptyAcquires int64 // acquires that had to wait for a connection
-}
-
-// Stats returns current statistics.
-func (p *Pool) Stats() Stats {
-	var s Stats
-	for _, c := range *p.conns.Load() {
-		s.TotalConns++
-		inflight, queued := c.a.InFlight(), c.a.Queued()
-		s.InFlight += inflight
-		s.Queued += queued
-		switch {
-		case c.a.Pinned():
-			s.PinnedConns++
-		case inflight == 0 && queued == 0 && c.a.Alive():
-			s.IdleConns++
-		}
-	}
-	st := p.p.Stat()
-	s.Routed = p.routed.Load()
-	s.AcquireCount = st.AcquireCount()
-	s.AcquireWait = time.Duration(p.acquireWait.Load())
-	s.EmptyAcquires = st.EmptyAcquireCount()
-	return s
 }
 
 func (p *Pool) kickReaper() {
@@ -562,30 +626,40 @@ func (p *Pool) checkHealth() {
 		idleFor := now.Sub(time.Unix(0, c.lastUsed.Load()))
 		switch {
 		case !c.a.Alive():
-			p.forget(c)
-			res.Destroy()
+			p.destroy(res, closeDead)
 			total--
 		case !c.expires.IsZero() && now.After(c.expires):
-			p.forget(c)
-			res.Destroy()
+			p.destroy(res, closeLifetime)
 			total--
-		case p.opts.MaxConnIdleTime > 0 && idle && idleFor > p.opts.MaxConnIdleTime && total > p.opts.MinConns:
-			p.forget(c)
-			res.Destroy()
+		case p.opts.MaxConnIdleTime > 0 && idle && idleFor > p.opts.MaxConnIdleTime && total > p.opts.MinConns && p.idleConns() > p.opts.MinIdleConns:
+			p.destroy(res, closeIdle)
 			total--
 		default:
 			res.ReleaseUnused()
 		}
 	}
-	for total < p.opts.MinConns && !p.closed.Load() {
+	for !p.closed.Load() && (total < p.opts.MinConns || total < p.opts.MaxConns && p.idleConns() < p.opts.MinIdleConns) {
 		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
-		err := p.p.CreateResource(ctx)
+		err := p.p.CreateResource(withOpenReason(ctx, openMin))
 		cancel()
 		if err != nil {
+			p.warnOpen(err)
 			break
 		}
 		total++
 	}
+}
+
+// idleConns counts the connections that are alive, unpinned and have
+// nothing in flight or queued.
+func (p *Pool) idleConns() int {
+	n := 0
+	for _, c := range *p.conns.Load() {
+		if c.a.Alive() && !c.a.Pinned() && !c.retiring.Load() && c.a.InFlight() == 0 && c.a.Queued() == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // Close stops routing, waits for commands in flight, closes every

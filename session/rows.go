@@ -69,12 +69,29 @@ type Rows struct {
 	err     error
 	done    bool
 	tag     CommandTag
+
+	q *pendingQuery // the query whose trace ends with the rows
+}
+
+// ended ends the query's trace with how the rows ended.
+// Rows closed early end without an error, as Close reports.
+func (r *Rows) ended() {
+	if r.q != nil {
+		err := r.err
+		if errors.Is(err, futures.ErrCanceled) {
+			err = nil
+		}
+		r.q.traceEnd(r.tag, err)
+	}
 }
 
 // abandon lets go of rows nobody will read: the connection discards what
 // is left, and the server is asked to stop running the query. It must not
 // block (it may run on the connection's goroutine).
 func (r *Rows) abandon() {
+	if r.q != nil && r.q.traced {
+		r.q.traceEnd(CommandTag{}, errRowsAbandoned)
+	}
 	if _, _, done := r.cmd.Result.Result(); done {
 		return // the whole result is here already; nothing holds the connection
 	}
@@ -173,6 +190,7 @@ func (r *Rows) NextResultSet() bool {
 // finish records how the result ended.
 func (r *Rows) finish() {
 	r.done = true
+	defer r.ended()
 	comp, err := r.cmd.Result.Await(r.ctx)
 	if err == nil && r.stream != nil {
 		err = r.stream.Err()
@@ -258,6 +276,7 @@ func (r *Rows) Close() error {
 		if err == nil {
 			r.tag = tagOf(comp)
 		}
+		r.ended()
 	}
 	if errors.Is(r.err, futures.ErrCanceled) {
 		return nil
@@ -314,6 +333,10 @@ type Row struct {
 	ctx context.Context
 	q   *pendingQuery // recycled after Scan, when set
 }
+
+// errRowsAbandoned ends the trace of a query whose caller stopped waiting
+// for its rows.
+var errRowsAbandoned = errors.New("pgactor: the caller stopped waiting for the rows; they were discarded")
 
 // ErrRowScanned is returned by a second Scan of the same Row.
 var ErrRowScanned = errors.New("pgactor: Row.Scan called twice")

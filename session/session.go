@@ -62,7 +62,7 @@ func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, e
 func newCommon(opts *Options) common {
 	x := common{reg: codec.Default()}
 	if opts != nil {
-		x.tracer, x.logger, x.logQueries = opts.Tracer, opts.Logger, opts.LogQueries
+		x.trace, x.logger, x.logQueries = tracersOf(opts.Tracer), opts.Logger, opts.LogQueries
 		x.ignoreUnk = opts.IgnoreUnknownTypes
 		x.onUnobserved = opts.OnUnobservedError
 		if opts.Types != nil {

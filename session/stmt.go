@@ -38,10 +38,13 @@ func prepare(ctx context.Context, x *common, t target, name, sql string, paramOI
 		return nil, errors.New("pgactor: Prepare needs a name (the unnamed statement belongs to the driver)")
 	}
 	cmd := &actor.Command{Kind: actor.CmdPrepare, Name: name, SQL: sql, ParamOIDs: paramOIDs}
+	end := x.prepareStart(ctx, name, sql)
 	sendTo(ctx, t, cmd, nil)
 	comp, err := cmd.Result.Await(ctx)
+	err = wrapCtx(ctx, err)
+	end(err)
 	if err != nil {
-		return nil, wrapCtx(ctx, err)
+		return nil, err
 	}
 	return &Stmt{x: x, t: t, info: comp.Info}, nil
 }

@@ -371,12 +371,12 @@ func (tx *Tx) connect(ctx context.Context) error {
 	if !need {
 		return nil
 	}
-	res, err := tx.pool.acquire(ctx)
+	res, tctx, err := tx.pool.acquire(ctx, "begin")
 	if err != nil {
 		return err
 	}
 	tx.mu.Lock()
-	tx.c, tx.release = res.Value(), func() { tx.pool.release(res) }
+	tx.c, tx.release = res.Value(), tx.pool.releaser(res, tctx)
 	tx.mu.Unlock()
 	return nil
 }
