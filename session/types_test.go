@@ -264,6 +264,27 @@ func scalarTypes(t *testing.T) []rtType {
 			v("[2020-01-01,2020-01-05]", codec.Range{Lower: utc(2020, 1, 1, 0, 0, 0, 0), Upper: utc(2020, 1, 6, 0, 0, 0, 0), LowerInclusive: true}),
 			v("[-infinity,infinity]", codec.Range{Lower: codec.NegativeInfinity, Upper: codec.Infinity, LowerInclusive: true, UpperInclusive: true}),
 			v("(0001-01-01 BC,)", codec.Range{Lower: utc(0, 1, 2, 0, 0, 0, 0), LowerInclusive: true, UpperUnbounded: true})}},
+		{typ: "int4multirange", oid: codec.OIDInt4multirange, arrOID: codec.OIDInt4multirangeArray, vals: []rtValue{
+			v("{[1,3),[5,7)}", codec.Multirange{{Lower: int32(1), Upper: int32(3), LowerInclusive: true}, {Lower: int32(5), Upper: int32(7), LowerInclusive: true}}),
+			v("{}", codec.Multirange{}),
+			v("{(,5], [3,9), [20,)}", codec.Multirange{{Upper: int32(9), LowerUnbounded: true}, {Lower: int32(20), LowerInclusive: true, UpperUnbounded: true}})}},
+		{typ: "int8multirange", oid: codec.OIDInt8multirange, arrOID: codec.OIDInt8multirangeArray, vals: []rtValue{
+			v("{[-9223372036854775808,0),[1,2)}", codec.Multirange{{Lower: int64(math.MinInt64), Upper: int64(0), LowerInclusive: true}, {Lower: int64(1), Upper: int64(2), LowerInclusive: true}}),
+			v("{(,)}", codec.Multirange{{LowerUnbounded: true, UpperUnbounded: true}})}},
+		{typ: "nummultirange", oid: codec.OIDNummultirange, arrOID: codec.OIDNummultirangeArray, vals: []rtValue{
+			v("{[1.5,2.5],(3,)}", codec.Multirange{{Lower: num("1.5"), Upper: num("2.5"), LowerInclusive: true, UpperInclusive: true}, {Lower: num("3"), UpperUnbounded: true}}),
+			v("{empty}", codec.Multirange{})}},
+		{typ: "tsmultirange", oid: codec.OIDTsmultirange, arrOID: codec.OIDTsmultirangeArray, vals: []rtValue{
+			v("{[2020-01-01 00:00:00,2020-01-02 12:30:00.5),[2021-01-01 00:00:00,infinity)}", codec.Multirange{
+				{Lower: utc(2020, 1, 1, 0, 0, 0, 0), Upper: utc(2020, 1, 2, 12, 30, 0, 5e8), LowerInclusive: true},
+				{Lower: utc(2021, 1, 1, 0, 0, 0, 0), Upper: codec.Infinity, LowerInclusive: true}})}},
+		{typ: "tstzmultirange", oid: codec.OIDTstzmultirange, arrOID: codec.OIDTstzmultirangeArray, vals: []rtValue{
+			v("{[2017-01-01 00:00:00+00,2017-06-01 12:00:00.5+02)}", codec.Multirange{{Lower: utc(2017, 1, 1, 0, 0, 0, 0), Upper: utc(2017, 6, 1, 10, 0, 0, 5e8), LowerInclusive: true}}),
+			v("{}", codec.Multirange{})}},
+		{typ: "datemultirange", oid: codec.OIDDatemultirange, arrOID: codec.OIDDatemultirangeArray, vals: []rtValue{
+			v("{[2020-01-01,2020-01-05],[2020-02-01,)}", codec.Multirange{
+				{Lower: utc(2020, 1, 1, 0, 0, 0, 0), Upper: utc(2020, 1, 6, 0, 0, 0, 0), LowerInclusive: true},
+				{Lower: utc(2020, 2, 1, 0, 0, 0, 0), LowerInclusive: true, UpperUnbounded: true}})}},
 		// Arrays beyond the generated shapes: three dimensions with their
 		// own lower bounds, and the server's limit of six.
 		{typ: "int4[]", oid: codec.OIDInt4Array, vals: []rtValue{
@@ -293,7 +314,7 @@ func scalarTypes(t *testing.T) []rtType {
 }
 
 // zoneTypes are the types whose values depend on the session TimeZone.
-var zoneTypes = map[string]bool{"timestamptz": true, "tstzrange": true}
+var zoneTypes = map[string]bool{"timestamptz": true, "tstzrange": true, "tstzmultirange": true}
 
 // inZone puts every time.Time in v (a natural value) into loc: the codec
 // returns timestamptz values in the session's TimeZone.
@@ -312,6 +333,12 @@ func inZone(v any, loc *time.Location) any {
 	case codec.Range:
 		x.Lower, x.Upper = inZone(x.Lower, loc), inZone(x.Upper, loc)
 		return x
+	case codec.Multirange:
+		out := make(codec.Multirange, len(x))
+		for i, r := range x {
+			out[i] = inZone(r, loc).(codec.Range)
+		}
+		return out
 	}
 	return v
 }
@@ -353,6 +380,17 @@ func same(a, b any) bool {
 		return same(x.Lower, y.Lower) && same(x.Upper, y.Upper) &&
 			x.LowerInclusive == y.LowerInclusive && x.UpperInclusive == y.UpperInclusive &&
 			x.LowerUnbounded == y.LowerUnbounded && x.UpperUnbounded == y.UpperUnbounded && x.Empty == y.Empty
+	case codec.Multirange:
+		y := b.(codec.Multirange)
+		if len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !same(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
 	case codec.BitString:
 		y := b.(codec.BitString)
 		return x.Len == y.Len && bytes.Equal(x.Bytes, y.Bytes)

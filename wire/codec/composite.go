@@ -140,6 +140,42 @@ func (c *compositeCodec) scanFast(format int16, src []byte, dest any, opts *Opti
 	return true, nil
 }
 
+// Decode decodes a composite to []any. In text, a composite whose
+// attributes are known decodes each field by its attribute's type, so
+// that both formats give the same values (a statement prepared before the
+// type was known asks for text).
+func (c *compositeCodec) Decode(format int16, src []byte, opts *Options) (any, error) {
+	if format != TextFormat || c.fields == nil {
+		return c.recordCodec.Decode(format, src, opts)
+	}
+	inner, err := nested(opts)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := decodeRecordText(src)
+	if err != nil {
+		return nil, err
+	}
+	texts := vals.([]any)
+	if len(c.fields) == 0 && len(texts) == 1 && texts[0] == nil {
+		return []any{}, nil // "()": no attributes
+	}
+	if len(texts) != len(c.fields) {
+		return nil, invalid(c.name, "%d fields, the type has %d", len(texts), len(c.fields))
+	}
+	for i, t := range texts {
+		if t == nil {
+			continue
+		}
+		v, err := c.r.DecodeValue(c.fields[i].OID, TextFormat, []byte(t.(string)), &inner)
+		if err != nil {
+			return nil, err
+		}
+		texts[i] = v
+	}
+	return texts, nil
+}
+
 // Encode writes a struct (or []any, or text) as the composite's text.
 func (c *compositeCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
 	out, err := c.AppendText(buf, v, opts)
