@@ -116,7 +116,8 @@ func (c *conn) location() *time.Location {
 
 // common holds what every entry point shares.
 type common struct {
-	reg        *codec.Registry
+	reg        *codec.Registry // an overlay of the user's: see typeload.go
+	types      *typeCache      // nil: no loading (a side connection's own session)
 	ignoreUnk  bool
 	tracer     Tracer
 	logger     *slog.Logger
@@ -250,6 +251,11 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			go q.retry() // not on the connection's goroutine
 			return
 		}
+		if oid, ok := q.x.unknownParamType(err); ok && q.attempts < maxAttempts {
+			q.rerouted = true
+			go q.loadThen(oid, err) // the lookup must not run on the connection's goroutine
+			return
+		}
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
 		noteTxFailure(q.t, err)
 		q.fut.Resolve(nil, wrapCtx(q.ctx, err))
@@ -257,8 +263,21 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, nil)
 	vals, plans := q.rows.vals, q.rows.plans // buffers of a recycled query
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c), vals: vals, plans: plans}
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans}
 	q.fut.Resolve(&q.rows, nil)
+}
+
+// loadThen looks up the parameter type oid that the arguments could not
+// be encoded for, then sends the query again; or, in a transaction or when
+// the lookup fails, gives the caller err.
+func (q *pendingQuery) loadThen(oid uint32, err error) {
+	if lerr := q.x.types.resolve(q.ctx, []uint32{oid}); lerr == nil && retriesAfterLoad(q.t) {
+		q.retry()
+		return
+	}
+	q.x.traceEnd(q.ctx, q.sql, q.start, err)
+	noteTxFailure(q.t, err)
+	q.fut.Resolve(nil, wrapCtx(q.ctx, err))
 }
 
 // Done implements actor.Observer; Rows reads the outcome from the command.
@@ -343,6 +362,23 @@ func (e *pendingExec) Described(*actor.Command, *wire.RowDescription, error) {}
 func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if err != nil && rerouted(e.t, e.ctx, err, e.attempts) {
 		go e.retry()
+		return
+	}
+	if oid, ok := e.x.unknownParamType(err); ok && e.attempts < maxAttempts {
+		go e.loadThen(oid, comp, err) // not on the connection's goroutine
+		return
+	}
+	e.x.traceEnd(e.ctx, e.sql, e.start, err)
+	if !e.cmd.Unpin {
+		noteTxFailure(e.t, err)
+	}
+	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
+}
+
+// loadThen is pendingQuery.loadThen for an exec.
+func (e *pendingExec) loadThen(oid uint32, comp actor.Completion, err error) {
+	if lerr := e.x.types.resolve(e.ctx, []uint32{oid}); lerr == nil && retriesAfterLoad(e.t) {
+		e.retry()
 		return
 	}
 	e.x.traceEnd(e.ctx, e.sql, e.start, err)

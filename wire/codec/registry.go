@@ -183,9 +183,15 @@ func Default() *Registry {
 
 // Overlay returns an empty registry in front of r: it sees every codec r
 // has (and gets later), and what is registered on it stays in it.
+//
+// The overlay has record codecs of its own, so that the fields of an
+// anonymous record decode with the codecs registered on it.
 func (r *Registry) Overlay() *Registry {
 	o := &Registry{parent: r}
 	o.tables.Store(&tables{byOID: map[uint32]Codec{}, byType: map[reflect.Type]Codec{}})
+	rec := newRecordCodec(o)
+	o.Register(rec)
+	o.Register(NewArrayCodec(OIDRecordArray, "_record", rec))
 	return o
 }
 
@@ -255,15 +261,6 @@ func (r *Registry) LookupType(t reflect.Type) (Codec, bool) {
 		}
 	}
 	return nil, false
-}
-
-// OwnOIDs appends the OIDs that have a codec in r itself, not in its
-// parent.
-func (r *Registry) OwnOIDs(dst []uint32) []uint32 {
-	for oid := range r.tables.Load().byOID {
-		dst = append(dst, oid)
-	}
-	return dst
 }
 
 // TypeName names oid for messages: the codec's name, or "OID n".
