@@ -224,13 +224,13 @@ const catalogQuery = `WITH RECURSIVE wanted(oid) AS (
 	UNION
 	SELECT d.dep FROM wanted w JOIN pg_type t ON t.oid = w.oid, LATERAL (
 		SELECT t.typbasetype WHERE t.typtype = 'd'
-		UNION ALL SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
+		UNION ALL SELECT t.typelem WHERE t.typinput = 'array_in'::regproc
 		UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE r.rngtypid = t.oid
 		UNION ALL SELECT r.rngtypid FROM pg_range r WHERE @MULTI@ = t.oid
 		UNION ALL SELECT a.atttypid FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
 	) d(dep)
 )
-SELECT t.oid::int8, t.typname::text, t.typtype::text, t.typcategory::text, t.typbasetype::int8, t.typelem::int8,
+SELECT t.oid::int8, t.typname::text, t.typtype::text, t.typinput = 'array_in'::regproc, t.typbasetype::int8, t.typelem::int8,
 	coalesce((SELECT r.rngsubtype::int8 FROM pg_range r WHERE r.rngtypid = t.oid), 0),
 	coalesce((SELECT r.rngtypid::int8 FROM pg_range r WHERE @MULTI@ = t.oid), 0),
 	coalesce((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a WHERE t.typrelid <> 0 AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '{}'),
@@ -250,14 +250,15 @@ func catalogSQL(version string) string {
 // pgType is one row of catalogQuery.
 type pgType struct {
 	oid, base, elem, rngSub, mrRange int64
-	name, kind, category             string
+	name, kind                       string
+	array                            bool // read by array_in: elements of typelem
 	attNames                         []string
 	attTypes                         []int64
 }
 
 // fingerprint is what refresh compares: everything a codec was built from.
 func (p *pgType) fingerprint() string {
-	return fmt.Sprint(p.name, p.kind, p.category, p.base, p.elem, p.rngSub, p.mrRange, p.attNames, p.attTypes)
+	return fmt.Sprint(p.name, p.kind, p.array, p.base, p.elem, p.rngSub, p.mrRange, p.attNames, p.attTypes)
 }
 
 // fetch runs catalogQuery for oids on q, a server of version.
@@ -274,7 +275,7 @@ func fetch(ctx context.Context, q querier, version string, oids []uint32) (map[u
 	found := map[uint32]*pgType{}
 	for rows.Next() {
 		p := &pgType{}
-		if err := rows.Scan(&p.oid, &p.name, &p.kind, &p.category, &p.base, &p.elem, &p.rngSub, &p.mrRange, &p.attNames, &p.attTypes); err != nil {
+		if err := rows.Scan(&p.oid, &p.name, &p.kind, &p.array, &p.base, &p.elem, &p.rngSub, &p.mrRange, &p.attNames, &p.attTypes); err != nil {
 			return nil, err
 		}
 		if len(p.attNames) != len(p.attTypes) {
@@ -380,7 +381,7 @@ func (b *codecBuilder) codecOf(oid uint32, p *pgType) (codec.Codec, error) {
 			return nil, err
 		}
 		return codec.NewMultirangeCodec(oid, p.name, rng), nil
-	case p.category == "A" && p.elem != 0:
+	case p.array && p.elem != 0:
 		elem, err := b.build(uint32(p.elem))
 		if err != nil {
 			return nil, err

@@ -176,6 +176,39 @@ func (c *compositeCodec) Decode(format int16, src []byte, opts *Options) (any, e
 	return texts, nil
 }
 
+// rowCodecOf returns c as a composite codec with known attributes,
+// looking through domains.
+func rowCodecOf(c Codec) (*compositeCodec, bool) {
+	for {
+		d, ok := c.(*domainCodec)
+		if !ok {
+			break
+		}
+		c = d.Codec
+	}
+	cc, ok := c.(*compositeCodec)
+	return cc, ok && cc.fields != nil
+}
+
+// assignStruct fills the struct sv from a decoded row (an element of an
+// array of the composite), each field through its attribute's codec.
+func (c *compositeCodec) assignStruct(sv reflect.Value, vals []any, opts *Options) error {
+	fields, err := c.targets(sv, len(vals))
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		fc, ok := c.r.Lookup(c.fields[i].OID)
+		if !ok {
+			fc = NewTextCodec(c.fields[i].OID, unknownName(c.fields[i].OID))
+		}
+		if err := assignTo(fields[i].Addr().Interface(), v, fc, opts); err != nil {
+			return fmt.Errorf("%s.%s: %w", c.name, c.fields[i].Name, err)
+		}
+	}
+	return nil
+}
+
 // Encode writes a struct (or []any, or text) as the composite's text.
 func (c *compositeCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
 	out, err := c.AppendText(buf, v, opts)

@@ -571,6 +571,13 @@ func assignTo(dest, val any, c Codec, opts *Options) error {
 		}
 		return s.Scan(dv)
 	}
+	if cc, ok := rowCodecOf(c); ok {
+		if sv, ok := structTarget(dest); ok {
+			if vals, ok := val.([]any); ok {
+				return cc.assignStruct(sv, vals, opts)
+			}
+		}
+	}
 	if d, ok := dest.(Decoder); ok {
 		// A decoded element has no bytes left to hand over; give the
 		// Decoder the text form.
