@@ -184,6 +184,12 @@ func TestTypesLoadedAutomatically(t *testing.T) {
 					t.Fatalf("simple=%v: domain array %#v", simple, vals[4])
 				}
 			}
+			// An array of structs as the composite's array type.
+			var arrBack []itemT
+			if err := r.QueryRow(ctx, "SELECT $1::"+item+"[]", []itemT{in, {Name: "z", Mood: "ok", Qty: 1}}).Scan(&arrBack); err != nil ||
+				len(arrBack) != 2 || arrBack[0].Name != in.Name || arrBack[1].Mood != "ok" || arrBack[1].Qty != 1 || len(arrBack[1].Moods) != 0 {
+				t.Fatalf("[]struct as the composite array: %+v %v", arrBack, err)
+			}
 			var it itemT
 			var its []itemT
 			if err := r.QueryRow(ctx, fmt.Sprintf("SELECT %s, ARRAY[%s]", lit, lit)).Scan(&it, &its); err != nil ||
