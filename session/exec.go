@@ -251,10 +251,13 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			go q.retry() // not on the connection's goroutine
 			return
 		}
-		if oid, ok := q.x.unknownParamType(err); ok && q.attempts < maxAttempts {
-			q.rerouted = true
-			go q.loadThen(oid, err) // the lookup must not run on the connection's goroutine
-			return
+		if oid, ok := q.x.unknownParamType(err); ok {
+			if retriesAfterLoad(q.t) && q.attempts < maxAttempts {
+				q.rerouted = true
+				go q.loadThen(oid, err) // the lookup must not run on the connection's goroutine
+				return
+			}
+			q.x.types.start([]uint32{oid}) // for the next attempt
 		}
 		q.x.traceEnd(q.ctx, q.sql, q.start, err)
 		noteTxFailure(q.t, err)
@@ -268,15 +271,14 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 }
 
 // loadThen looks up the parameter type oid that the arguments could not
-// be encoded for, then sends the query again; or, in a transaction or when
-// the lookup fails, gives the caller err.
+// be encoded for, then sends the query again; if the lookup fails, the
+// caller gets err.
 func (q *pendingQuery) loadThen(oid uint32, err error) {
-	if lerr := q.x.types.resolve(q.ctx, []uint32{oid}); lerr == nil && retriesAfterLoad(q.t) {
+	if q.x.types.resolve(q.ctx, []uint32{oid}) == nil {
 		q.retry()
 		return
 	}
 	q.x.traceEnd(q.ctx, q.sql, q.start, err)
-	noteTxFailure(q.t, err)
 	q.fut.Resolve(nil, wrapCtx(q.ctx, err))
 }
 
@@ -364,9 +366,12 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 		go e.retry()
 		return
 	}
-	if oid, ok := e.x.unknownParamType(err); ok && e.attempts < maxAttempts {
-		go e.loadThen(oid, comp, err) // not on the connection's goroutine
-		return
+	if oid, ok := e.x.unknownParamType(err); ok {
+		if retriesAfterLoad(e.t) && e.attempts < maxAttempts {
+			go e.loadThen(oid, comp, err) // not on the connection's goroutine
+			return
+		}
+		e.x.types.start([]uint32{oid}) // for the next attempt
 	}
 	e.x.traceEnd(e.ctx, e.sql, e.start, err)
 	if !e.cmd.Unpin {
@@ -377,13 +382,10 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 
 // loadThen is pendingQuery.loadThen for an exec.
 func (e *pendingExec) loadThen(oid uint32, comp actor.Completion, err error) {
-	if lerr := e.x.types.resolve(e.ctx, []uint32{oid}); lerr == nil && retriesAfterLoad(e.t) {
+	if e.x.types.resolve(e.ctx, []uint32{oid}) == nil {
 		e.retry()
 		return
 	}
 	e.x.traceEnd(e.ctx, e.sql, e.start, err)
-	if !e.cmd.Unpin {
-		noteTxFailure(e.t, err)
-	}
 	e.fut.Resolve(tagOf(comp), wrapCtx(e.ctx, err))
 }

@@ -121,6 +121,24 @@ func containsOID(list []uint32, oid uint32) bool {
 // resolve loads codecs for the OIDs of oids the registry lacks, sharing
 // lookups in flight, and waits for them (or for ctx).
 func (t *typeCache) resolve(ctx context.Context, oids []uint32) error {
+	wait := t.start(oids)
+	var errs []error
+	for _, f := range wait {
+		select {
+		case <-f.done:
+			if f.err != nil {
+				errs = append(errs, f.err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// start returns the lookups that will give codecs for the OIDs of oids the
+// registry lacks: those in flight, and one it starts for the rest.
+func (t *typeCache) start(oids []uint32) []*typeFlight {
 	var wait []*typeFlight
 	var fresh []uint32
 	now := time.Now()
@@ -156,18 +174,7 @@ func (t *typeCache) resolve(ctx context.Context, oids []uint32) error {
 		go t.fly(f, fresh)
 	}
 	t.mu.Unlock()
-	var errs []error
-	for _, f := range wait {
-		select {
-		case <-f.done:
-			if f.err != nil {
-				errs = append(errs, f.err)
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return errors.Join(errs...)
+	return wait
 }
 
 // fly runs one lookup on a side connection.
@@ -454,14 +461,21 @@ func (r *Rows) loadNested(err error) bool {
 }
 
 // unknownParamType returns the OID of the parameter type an encoding
-// error reports missing, when that is why a command failed unsent.
-func (x *common) unknownParamType(err error) (uint32, bool) {
+// error reports missing, when that is why a command failed unsent. A
+// command of a batch is not sent again on its own (a batch runs all or
+// nothing): its type is looked up for the next attempt, and ok is false.
+func (x *common) unknownParamType(err error) (oid uint32, ok bool) {
 	var ute *codec.UnknownTypeError
 	var ee *codec.EncodeError
-	if x.types == nil || !errors.As(err, &ee) || !errors.As(err, &ute) {
+	if x == nil || x.types == nil || !errors.As(err, &ee) || !errors.As(err, &ute) {
 		return 0, false
 	}
 	if _, ok := x.reg.Lookup(ute.OID); ok {
+		return 0, false
+	}
+	var bie *wire.BatchItemError
+	if errors.As(err, &bie) {
+		x.types.start([]uint32{ute.OID}) // for the next attempt
 		return 0, false
 	}
 	return ute.OID, true

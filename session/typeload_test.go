@@ -443,3 +443,76 @@ func TestHstoreLoadedAutomatically(t *testing.T) {
 		t.Fatalf("text: %#v", vals[0])
 	}
 }
+
+// TestParamTypeInBatchAndTx: a batch runs all or nothing and a transaction
+// command that failed has already doomed its COMMIT, so neither sends the
+// command again on its own; the failure names the type, which is loaded
+// meanwhile, and the next attempt works.
+func TestParamTypeInBatchAndTx(t *testing.T) {
+	ctx := context.Background()
+	bt, tt := uniqueName("batch_pt"), uniqueName("tx_pt")
+	admin(t, fmt.Sprintf("CREATE TYPE %s AS (x int4, y text); CREATE TYPE %s AS (x int4, y text)", bt, tt))
+	t.Cleanup(func() { admin(t, fmt.Sprintf("DROP TYPE %s, %s", bt, tt)) })
+	type pt struct {
+		X int32
+		Y string
+	}
+	s := connect(t, dsn(t, pgtest.Trust))
+	try := func() (pt, error) {
+		b := &session.Batch{}
+		one := b.QueryRow("SELECT 1")
+		row := b.QueryRow("SELECT $1::"+bt, pt{X: 4, Y: "four"})
+		if _, err := s.SendBatch(ctx, b).Await(ctx); err != nil {
+			return pt{}, err
+		}
+		var n int
+		var got pt
+		if err := one.Scan(&n); err != nil || n != 1 {
+			return pt{}, fmt.Errorf("first command: %d %v", n, err)
+		}
+		return got, row.Scan(&got)
+	}
+	_, err := try()
+	var ute *codec.UnknownTypeError
+	if !errors.As(err, &ute) || ute.OID != typeOID(t, bt) {
+		t.Fatalf("first batch: %v, want the unknown type named", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := try()
+		if err == nil {
+			if got.X != 4 || got.Y != "four" {
+				t.Fatalf("batch: %+v", got)
+			}
+			break
+		}
+		if !errors.As(err, &ute) || time.Now().After(deadline) {
+			t.Fatalf("batch after the lookup: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // the lookup runs in the background
+	}
+
+	inTx := func() (pt, error) {
+		var got pt
+		err := session.BeginFunc(ctx, s, session.TxOptions{}, func(tx *session.Tx) error {
+			return tx.QueryRow(ctx, "SELECT $1::"+tt, pt{X: 5, Y: "five"}).Scan(&got)
+		})
+		return got, err
+	}
+	if _, err := inTx(); !errors.As(err, &ute) {
+		t.Fatalf("first transaction: %v, want the unknown type named", err)
+	}
+	for {
+		got, err := inTx()
+		if err == nil {
+			if got.X != 5 || got.Y != "five" {
+				t.Fatalf("transaction: %+v", got)
+			}
+			break
+		}
+		if !errors.As(err, &ute) || time.Now().After(deadline) {
+			t.Fatalf("transaction after the lookup: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
