@@ -195,9 +195,6 @@ func (r *Registry) Overlay() *Registry {
 	return o
 }
 
-// Parent returns the registry r is an overlay of, or nil.
-func (r *Registry) Parent() *Registry { return r.parent }
-
 // Register adds or replaces the codec for c.OID(); if c is a GoTyper it also
 // becomes the encoder for values of that Go type.
 func (r *Registry) Register(c Codec) {
