@@ -503,13 +503,17 @@ func sideSession(ctx context.Context, cfg *Config, opts *Options, parent *codec.
 		o.Dialer = opts.Dialer
 	}
 	o.Types = parent
-	a, err := connectAny(ctx, cfg, &o, nil, &actor.StatementMode{})
+	// One query: nothing to gain from a named statement, and nothing to
+	// lose behind a pooler in transaction mode.
+	sc := *cfg
+	sc.StatementCacheMode = StatementCacheModeUnnamed
+	a, err := connectAny(ctx, &sc, &o, nil, &actor.StatementMode{})
 	if err != nil {
 		return nil, err
 	}
 	c := newConn()
 	c.a = a
-	return &Session{c: c, cfg: cfg, common: common{reg: parent}}, nil
+	return &Session{c: c, cfg: &sc, common: common{reg: parent}}, nil
 }
 
 // setupTypes gives x its own registry, an overlay over the user's, and a
