@@ -105,6 +105,23 @@
 // context.DeadlineExceeded) holds. A lost connection after COMMIT was sent
 // gives ErrCommitOutcomeUnknown, never a retry.
 //
+// # Types
+//
+// Values decode in the caller's goroutine with the codecs of a registry
+// that belongs to the Session or Pool (Types), an overlay over
+// Options.Types or codec.Default(). A type it has no codec for is looked
+// up in pg_type the first time a result column, a binary record field or a
+// parameter shows it (enums, domains, composites, ranges, multiranges,
+// arrays of them, hstore; other types as their text): one catalog query
+// per type per pool, shared by the callers that meet it at once, on a short
+// side connection so that it never waits behind rows a caller has not
+// read. A query whose parameter could not be encoded for want of the type
+// is sent again once it is loaded (not one inside a transaction or batch:
+// that fails as it would have, and the next attempt works). A new pool
+// connection checks what was loaded against pg_type and forgets what
+// changed. LoadTypes loads named types up front. See typeload.go for the
+// design.
+//
 // # COPY
 //
 // CopyFrom copies rows in with COPY ... FROM STDIN. It first asks for the

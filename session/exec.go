@@ -133,7 +133,8 @@ func (c *conn) location() *time.Location {
 
 // common holds what every entry point shares.
 type common struct {
-	reg        *codec.Registry
+	reg        *codec.Registry // an overlay of the user's: see typeload.go
+	types      *typeCache      // nil: no loading (a side connection's own session)
 	ignoreUnk  bool
 	trace      tracers
 	logger     *slog.Logger
@@ -282,6 +283,14 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 			go q.retry() // not on the connection's goroutine
 			return
 		}
+		if oid, ok := q.x.unknownParamType(err); ok {
+			if retriesAfterLoad(q.t) && q.attempts < maxAttempts {
+				q.rerouted = true
+				go q.loadThen(oid, err) // the lookup must not run on the connection's goroutine
+				return
+			}
+			q.x.types.start([]uint32{oid}) // for the next attempt
+		}
 		err = noteTxFailure(q.t, &q.cmd, err)
 		werr := wrapCtx(q.ctx, err)
 		q.c.countCancel(err)
@@ -293,8 +302,21 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		return
 	}
 	vals, plans := q.rows.vals, q.rows.plans // buffers of a recycled query
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
+	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
 	q.fut.Resolve(&q.rows, nil)
+}
+
+// loadThen looks up the parameter type oid that the arguments could not
+// be encoded for, then sends the query again; if the lookup fails, the
+// caller gets err.
+func (q *pendingQuery) loadThen(oid uint32, err error) {
+	if q.x.types.resolve(q.ctx, []uint32{oid}) == nil {
+		q.retry()
+		return
+	}
+	werr := wrapCtx(q.ctx, err)
+	q.traceEnd(CommandTag{}, werr)
+	q.fut.Resolve(nil, werr)
 }
 
 // Done implements actor.Observer; Rows reads the outcome from the command
@@ -397,6 +419,13 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 		go e.retry()
 		return
 	}
+	if oid, ok := e.x.unknownParamType(err); ok {
+		if retriesAfterLoad(e.t) && e.attempts < maxAttempts {
+			go e.loadThen(oid, comp, err) // not on the connection's goroutine
+			return
+		}
+		e.x.types.start([]uint32{oid}) // for the next attempt
+	}
 	if !e.cmd.Unpin {
 		err = noteTxFailure(e.t, &e.cmd, err)
 	}
@@ -410,4 +439,15 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if werr != nil && watched(e.t) {
 		watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), werr, nil)
 	}
+}
+
+// loadThen is pendingQuery.loadThen for an exec.
+func (e *pendingExec) loadThen(oid uint32, comp actor.Completion, err error) {
+	if e.x.types.resolve(e.ctx, []uint32{oid}) == nil {
+		e.retry()
+		return
+	}
+	tag, werr := tagOf(comp), wrapCtx(e.ctx, err)
+	e.traceEnd(tag, werr)
+	e.fut.Resolve(tag, werr)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/wire/codec"
 )
 
 // PoolOptions configure a pool. Zero values take the connection string's
@@ -140,6 +141,7 @@ func NewPoolConfig(ctx context.Context, cfg *Config, opts *PoolOptions) (*Pool, 
 		o.HealthCheckPeriod = cfg.PoolHealthCheckPeriod
 	}
 	p.common = newCommon(&o.Options)
+	o.Options.Types = p.setupTypes(cfg, &o.Options)
 	p.stmts = &actor.StatementMode{OnSwitch: p.poolerSeen}
 	empty := []*conn{}
 	p.conns.Store(&empty)
@@ -187,6 +189,9 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 		c.expires = c.created.Add(lt + j)
 	}
 	c.lastUsed.Store(time.Now().UnixNano())
+	if err := p.types.refresh(ctx, &Session{c: c, cfg: p.cfg, common: p.common}); err != nil && p.logger != nil {
+		p.logger.WarnContext(ctx, "pgactor: checking loaded types against pg_type failed", "err", err)
+	}
 	if p.opts.AfterConnect != nil {
 		s := &Session{c: c, cfg: p.cfg, common: p.common}
 		if err := p.opts.AfterConnect(ctx, s); err != nil {
@@ -671,8 +676,14 @@ func (p *Pool) Close() {
 	close(p.stop)
 	p.cancel()
 	p.wg.Wait()
+	p.types.close()
 	p.p.Close()
 }
+
+// Types returns the registry the pool decodes and encodes with: its own,
+// in front of Options.Types (or codec.Default()), holding the types loaded
+// from pg_type.
+func (p *Pool) Types() *codec.Registry { return p.reg }
 
 // Closed reports whether Close was called.
 func (p *Pool) Closed() bool { return p.closed.Load() }

@@ -56,6 +56,7 @@ type Rows struct {
 	tail   bool                          // the completion's rows were taken
 	cols   *wire.RowDescription
 	reg    *codec.Registry
+	types  *typeCache // loads codecs for unknown column types; nil: none
 	opts   codec.Options
 
 	batch []actor.RawRow
@@ -64,11 +65,12 @@ type Rows struct {
 	cur   *wire.RowDescription // the description the current row follows
 	next  *wire.RowDescription // Next stopped where this result set begins (SimpleQuery)
 
-	plans   []codec.ScanPlan // per column of planFor
-	planFor *wire.RowDescription
-	err     error
-	done    bool
-	tag     CommandTag
+	plans    []codec.ScanPlan // per column of planFor
+	planFor  *wire.RowDescription
+	typesFor *wire.RowDescription // the description loadColumns last saw
+	err      error
+	done     bool
+	tag      CommandTag
 
 	q *pendingQuery // the query whose trace ends with the rows
 }
@@ -216,6 +218,7 @@ func (r *Rows) Scan(dest ...any) error {
 	}
 	if r.planFor != r.cur {
 		// Look each column's codec up once per result, not once per value.
+		r.loadColumns(r.cur)
 		r.plans = r.plans[:0]
 		for i := range r.cur.Fields {
 			r.plans = append(r.plans, r.reg.PlanScan(r.cur.Fields[i].TypeOID))
@@ -227,22 +230,34 @@ func (r *Rows) Scan(dest ...any) error {
 			continue
 		}
 		f := &r.cur.Fields[i]
-		if err := r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts); err != nil {
+		err := r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts)
+		for try := 0; err != nil && try < maxNestedLoads && r.loadNested(err); try++ {
+			err = r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// maxNestedLoads bounds the lookups one value may trigger (each names one
+// more unknown type inside a record).
+const maxNestedLoads = 4
+
 // Values decodes the current row into its natural Go values.
 func (r *Rows) Values() ([]any, error) {
 	if r.cur == nil || r.done {
 		return nil, errors.New("pgactor: Values called without a current row")
 	}
+	r.loadColumns(r.cur)
 	out := make([]any, len(r.vals))
 	for i := range r.vals {
 		f := &r.cur.Fields[i]
 		v, err := r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
+		for try := 0; err != nil && try < maxNestedLoads && r.loadNested(err); try++ {
+			v, err = r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
+		}
 		if err != nil {
 			return nil, &ColumnError{Column: f.Name, Index: i, Err: err}
 		}

@@ -45,8 +45,14 @@ func ConnectConfig(ctx context.Context, cfg *Config, opts *Options) (*Session, e
 	c := newConn()
 	s := &Session{c: c, cfg: cfg, common: newCommon(opts)}
 	stmts := &actor.StatementMode{OnSwitch: s.poolerSeen}
-	a, err := connectAny(ctx, cfg, opts, c.notes.notify, stmts)
+	o := Options{}
+	if opts != nil {
+		o = *opts
+	}
+	o.Types = s.setupTypes(cfg, opts)
+	a, err := connectAny(ctx, cfg, &o, c.notes.notify, stmts)
 	if err != nil {
+		s.types.close()
 		return nil, err
 	}
 	c.a = a
@@ -122,8 +128,16 @@ func (s *Session) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 // Close waits for commands in flight, then closes the connection. If ctx
 // ends first the connection is cut and the remaining commands fail.
 func (s *Session) Close(ctx context.Context) error {
+	if s.types != nil {
+		s.types.close()
+	}
 	return s.c.a.Close(ctx)
 }
+
+// Types returns the registry the session decodes and encodes with: its
+// own, in front of Options.Types (or codec.Default()), holding the types
+// loaded from pg_type.
+func (s *Session) Types() *codec.Registry { return s.reg }
 
 // Alive reports whether the connection still works.
 func (s *Session) Alive() bool { return s.c.a.Alive() }

@@ -191,9 +191,10 @@ type Options struct {
 		DialContext(ctx context.Context, network, address string) (net.Conn, error)
 	}
 	// Types is the type registry for parameters and results; nil means
-	// codec.Default(). Register extension types (citext, hstore, enums) in
-	// it before connecting: prepared statements remember the result formats
-	// chosen when they were prepared.
+	// codec.Default(). Each Session and Pool decodes with its own overlay
+	// of it, where types met unknown are loaded from pg_type by themselves
+	// (see Pool.Types). Register your own codecs before connecting: an
+	// overlay's loaded codecs win over ones registered later.
 	Types *codec.Registry
 	// IgnoreUnknownTypes decodes values of types the registry does not know
 	// as their text; otherwise decoding them is an error naming the OID.

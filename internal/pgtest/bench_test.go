@@ -45,11 +45,11 @@ func BenchmarkDSN(b *testing.B) {
 	}
 }
 
-func BenchmarkParseDSN(b *testing.B) {
+func BenchmarkExternalParams(b *testing.B) {
 	dsn := cluster.DSN(pgtest.Cert)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := pgtest.ParseDSN(dsn); err != nil {
+		if _, _, err := pgtest.ExternalParams(dsn); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,251 +2,67 @@ package pgtest
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/pgactor/pgactor/session"
 )
 
-// The harness reads connection strings only to learn host, port and database
-// of PGACTOR_TEST_DSN and to re-render it in the other form, so it accepts
-// libpq's syntax without knowing libpq's list of keywords: a keyword is any
-// run of letters, digits and underscores.
+// The harness renders connection parameters in libpq's two forms, for its
+// own roles and for tests that add keys. It does not parse connection
+// strings: PGACTOR_TEST_DSN is read by session.ParseConfig, the library's
+// one parser (externalParams), so a string the harness accepts is one the
+// library accepts, with the same meaning.
 
-// parseDSN parses a libpq connection string, URL (postgres:// or
-// postgresql://) or key=value form, into its parameters.
-func parseDSN(s string) (map[string]string, error) {
-	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
-		return parseURL(s)
+// externalParams parses dsn with session.ParseConfig and returns the
+// parameters it names, as the harness's own roles have them: host, port,
+// user, password, dbname, the TLS files and mode, options,
+// application_name and every run-time parameter.
+func externalParams(dsn string) (*session.Config, map[string]string, error) {
+	cfg, err := session.ParseConfig(dsn)
+	if err != nil {
+		return nil, nil, err
 	}
-	return parseKeyValue(s)
-}
-
-func validKey(k string) bool {
-	if k == "" {
-		return false
+	if len(cfg.Hosts) == 0 {
+		return nil, nil, errors.New("no host")
 	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
-			return false
+	p := map[string]string{}
+	set := func(k, v string) {
+		if v != "" {
+			p[k] = v
 		}
 	}
-	return true
+	hosts := make([]string, len(cfg.Hosts))
+	ports := make([]string, len(cfg.Hosts))
+	for i, h := range cfg.Hosts {
+		hosts[i], ports[i] = h.Host, strconv.Itoa(int(h.Port))
+	}
+	set("host", strings.Join(hosts, ","))
+	set("port", strings.Join(ports, ","))
+	set("user", cfg.User)
+	password := cfg.Password
+	if password == "" {
+		password = cfg.Hosts[0].Password // from the password file
+	}
+	set("password", password)
+	set("dbname", cfg.Database)
+	set("sslmode", string(cfg.SSLMode))
+	set("sslrootcert", cfg.SSLRootCert)
+	set("sslcert", cfg.SSLCert)
+	set("sslkey", cfg.SSLKey)
+	set("options", cfg.Options)
+	set("application_name", cfg.ApplicationName)
+	for k, v := range cfg.RuntimeParams {
+		p[k] = v
+	}
+	return cfg, p, nil
 }
 
 // isSpace is C's isspace in the C locale, which libpq uses.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-}
-
-func parseKeyValue(s string) (map[string]string, error) {
-	p := map[string]string{}
-	i := 0
-	skip := func() {
-		for i < len(s) && isSpace(s[i]) {
-			i++
-		}
-	}
-	for {
-		skip()
-		if i == len(s) {
-			return p, nil
-		}
-		start := i
-		for i < len(s) && s[i] != '=' && !isSpace(s[i]) {
-			i++
-		}
-		key := s[start:i]
-		skip()
-		if i == len(s) || s[i] != '=' {
-			return nil, fmt.Errorf("pgtest: connection string: missing \"=\" after %q", key)
-		}
-		if !validKey(key) {
-			return nil, fmt.Errorf("pgtest: connection string: invalid keyword %q", key)
-		}
-		i++
-		skip()
-		var v strings.Builder
-		if i < len(s) && s[i] == '\'' {
-			i++
-			for {
-				if i == len(s) {
-					return nil, fmt.Errorf("pgtest: connection string: unterminated quoted value of %q", key)
-				}
-				c := s[i]
-				i++
-				if c == '\'' {
-					break
-				}
-				if c == '\\' {
-					if i == len(s) {
-						return nil, fmt.Errorf("pgtest: connection string: unterminated quoted value of %q", key)
-					}
-					c = s[i]
-					i++
-				}
-				v.WriteByte(c)
-			}
-		} else {
-			for i < len(s) && !isSpace(s[i]) {
-				c := s[i]
-				i++
-				if c == '\\' {
-					// libpq drops a backslash that ends the string.
-					if i == len(s) {
-						break
-					}
-					c = s[i]
-					i++
-				}
-				v.WriteByte(c)
-			}
-		}
-		p[key] = v.String()
-	}
-}
-
-func parseURL(s string) (map[string]string, error) {
-	rest, ok := strings.CutPrefix(s, "postgresql://")
-	if !ok {
-		rest, _ = strings.CutPrefix(s, "postgres://")
-	}
-	p := map[string]string{}
-	rest, query, hasQuery := strings.Cut(rest, "?")
-	authority, path, hasPath := strings.Cut(rest, "/")
-
-	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
-		userinfo := authority[:at]
-		authority = authority[at+1:]
-		user, pass, hasPass := strings.Cut(userinfo, ":")
-		u, err := unescape(user)
-		if err != nil {
-			return nil, err
-		}
-		if u != "" {
-			p["user"] = u
-		}
-		if hasPass {
-			pw, err := unescape(pass)
-			if err != nil {
-				return nil, err
-			}
-			p["password"] = pw
-		}
-	}
-
-	if authority != "" {
-		var hosts, ports []string
-		anyHost, anyPort := false, false
-		for _, hp := range strings.Split(authority, ",") {
-			var host, port string
-			if strings.HasPrefix(hp, "[") {
-				end := strings.IndexByte(hp, ']')
-				if end < 0 {
-					return nil, fmt.Errorf("pgtest: connection URL: missing \"]\" in host %q", hp)
-				}
-				host, port = hp[1:end], hp[end+1:]
-				if port != "" {
-					if port[0] != ':' {
-						return nil, fmt.Errorf("pgtest: connection URL: unexpected %q after host", port)
-					}
-					port = port[1:]
-				}
-			} else if colon := strings.LastIndexByte(hp, ':'); colon >= 0 {
-				host, port = hp[:colon], hp[colon+1:]
-			} else {
-				host = hp
-			}
-			h, err := unescape(host)
-			if err != nil {
-				return nil, err
-			}
-			pt, err := unescape(port)
-			if err != nil {
-				return nil, err
-			}
-			anyHost = anyHost || h != ""
-			anyPort = anyPort || pt != ""
-			hosts, ports = append(hosts, h), append(ports, pt)
-		}
-		if anyHost {
-			p["host"] = strings.Join(hosts, ",")
-		}
-		if anyPort {
-			p["port"] = strings.Join(ports, ",")
-		}
-	}
-
-	if hasPath && path != "" {
-		db, err := unescape(path)
-		if err != nil {
-			return nil, err
-		}
-		p["dbname"] = db
-	}
-
-	if hasQuery && query != "" {
-		for _, kv := range strings.Split(query, "&") {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return nil, fmt.Errorf("pgtest: connection URL: query parameter %q has no \"=\"", kv)
-			}
-			key, err := unescape(k)
-			if err != nil {
-				return nil, err
-			}
-			if !validKey(key) {
-				return nil, fmt.Errorf("pgtest: connection URL: invalid keyword %q", key)
-			}
-			val, err := unescape(v)
-			if err != nil {
-				return nil, err
-			}
-			p[key] = val
-		}
-	}
-	return p, nil
-}
-
-var errBadEscape = errors.New("pgtest: connection URL: invalid percent-encoding")
-
-// unescape decodes %XX like libpq does: unlike a form decoder it leaves "+"
-// alone.
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, nil
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b = append(b, s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", errBadEscape
-		}
-		hi, ok1 := unhex(s[i+1])
-		lo, ok2 := unhex(s[i+2])
-		if !ok1 || !ok2 {
-			return "", errBadEscape
-		}
-		b = append(b, hi<<4|lo)
-		i += 2
-	}
-	return string(b), nil
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // escape percent-encodes every byte but RFC 3986's unreserved ones, so the

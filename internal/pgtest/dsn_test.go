@@ -2,56 +2,37 @@ package pgtest_test
 
 import (
 	"maps"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
 )
 
-func TestParseDSN(t *testing.T) {
+// TestExternalParams: PGACTOR_TEST_DSN is read by the library's parser,
+// in either form, and comes back as the parameters the harness renders.
+func TestExternalParams(t *testing.T) {
 	tests := []struct {
 		in   string
 		want map[string]string
 		err  string
 	}{
-		{"", map[string]string{}, ""},
-		{"host=127.0.0.1 port=5432 user=u dbname=d", map[string]string{"host": "127.0.0.1", "port": "5432", "user": "u", "dbname": "d"}, ""},
-		{"  host = h\tport=\n1  ", map[string]string{"host": "h", "port": "1"}, ""},
-		{`password='it\'s a \\ secret' sslmode=disable`, map[string]string{"password": `it's a \ secret`, "sslmode": "disable"}, ""},
-		{`password=a\ b\=c`, map[string]string{"password": "a b=c"}, ""},
-		{`password=trailing\`, map[string]string{"password": "trailing"}, ""},
-		{"user= dbname=''", map[string]string{"user": "dbname=''"}, ""},
-		{"user='' dbname=x", map[string]string{"user": "", "dbname": "x"}, ""},
-		{"host=a host=b", map[string]string{"host": "b"}, ""},
-		{"host", nil, `missing "="`},
-		{"host x=1", nil, `missing "="`},
+		{"host=127.0.0.1 port=5433 user=u password='it\\'s' dbname=d sslmode=disable timezone=UTC",
+			map[string]string{"host": "127.0.0.1", "port": "5433", "user": "u", "password": "it's", "dbname": "d", "sslmode": "disable", "timezone": "UTC"}, ""},
+		{"postgresql://u:p%40ss@h:5432/db?sslmode=require&application_name=x%26y",
+			map[string]string{"host": "h", "port": "5432", "user": "u", "password": "p@ss", "dbname": "db", "sslmode": "require", "application_name": "x&y"}, ""},
+		{"postgres://u@[::1]:5434/db?sslmode=disable&options=-c%20x%3D1",
+			map[string]string{"host": "::1", "port": "5434", "user": "u", "dbname": "db", "sslmode": "disable", "options": "-c x=1"}, ""},
+		{"postgres://u@h1:1,h2:2/db?sslmode=disable", map[string]string{"host": "h1,h2", "port": "1,2", "user": "u", "dbname": "db", "sslmode": "disable"}, ""},
+		{"host=h port=x", nil, "port"},
 		{"host='open", nil, "unterminated"},
-		{`host='open\'`, nil, "unterminated"},
-		{"=value", nil, "invalid keyword"},
-		{"ho-st=x", nil, "invalid keyword"},
-
-		{"postgres://", map[string]string{}, ""},
-		{"postgresql://u:p@h:5432/db?sslmode=require", map[string]string{"user": "u", "password": "p", "host": "h", "port": "5432", "dbname": "db", "sslmode": "require"}, ""},
-		{"postgres://u@h/db", map[string]string{"user": "u", "host": "h", "dbname": "db"}, ""},
-		{"postgres://u:@h", map[string]string{"user": "u", "password": "", "host": "h"}, ""},
-		{"postgres://p%40ss%3Aw%2Bo+rd:x%2Fy@h/d%20b", map[string]string{"user": "p@ss:w+o+rd", "password": "x/y", "host": "h", "dbname": "d b"}, ""},
-		{"postgres://a:b@c@h", map[string]string{"user": "a", "password": "b@c", "host": "h"}, ""},
-		{"postgres://[::1]:5433/db", map[string]string{"host": "::1", "port": "5433", "dbname": "db"}, ""},
-		{"postgres://h1:1,h2,[::1]:3/", map[string]string{"host": "h1,h2,::1", "port": "1,,3"}, ""},
-		{"postgres://:5432", map[string]string{"port": "5432"}, ""},
-		{"postgres:///db?host=%2Ftmp%2Fsock&port=5", map[string]string{"host": "/tmp/sock", "port": "5", "dbname": "db"}, ""},
-		{"postgres://h/?sslcert=/a/b.crt&application_name=x%26y=z", map[string]string{"host": "h", "sslcert": "/a/b.crt", "application_name": "x&y=z"}, ""},
-		{"postgres://h?user=q&user=r", map[string]string{"host": "h", "user": "r"}, ""},
-		{"postgres://h/db?sslmode", nil, `has no "="`},
-		{"postgres://h/db?bad-key=1", nil, "invalid keyword"},
-		{"postgres://h/d%zz", nil, "percent-encoding"},
-		{"postgres://h/d%4", nil, "percent-encoding"},
-		{"postgres://[::1/db", nil, `missing "]"`},
-		{"postgres://[::1]x/db", nil, "after host"},
+		{"mysql://h/db", nil, "scheme"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := pgtest.ParseDSN(tt.in)
+			cfg, got, err := pgtest.ExternalParams(tt.in)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("got %v, %v; want error with %q", got, err, tt.err)
@@ -64,7 +45,41 @@ func TestParseDSN(t *testing.T) {
 			if !maps.Equal(got, tt.want) {
 				t.Fatalf("got %q\nwant %q", got, tt.want)
 			}
+			if cfg.Database != tt.want["dbname"] || cfg.Hosts[0].Host != strings.Split(tt.want["host"], ",")[0] {
+				t.Fatalf("config %s", cfg)
+			}
 		})
+	}
+}
+
+// parsedAs checks that the library reads s as params say, with nothing
+// from the environment.
+func parsedAs(t *testing.T, s string, params map[string]string) {
+	t.Helper()
+	cfg, err := session.ParseConfigEnv(s, nil)
+	if err != nil {
+		t.Fatalf("ParseConfig(%s): %v", s, err)
+	}
+	got := map[string]string{
+		"user": cfg.User, "password": cfg.Password, "options": cfg.Options,
+		"application_name": cfg.ApplicationName, "sslcert": cfg.SSLCert, "sslkey": cfg.SSLKey,
+	}
+	if params["sslmode"] != "" {
+		got["sslmode"] = string(cfg.SSLMode)
+	}
+	if db, ok := params["dbname"]; ok && db != "" {
+		got["dbname"] = cfg.Database
+	}
+	if h := params["host"]; h != "" {
+		got["host"] = cfg.Hosts[0].Host
+	}
+	if port := params["port"]; port != "" {
+		got["port"] = strconv.Itoa(int(cfg.Hosts[0].Port))
+	}
+	for k, v := range got {
+		if want, ok := params[k]; ok && v != want || !ok && v != "" && k != "user" {
+			t.Errorf("ParseConfig(%s): %s = %q, want %q", s, k, v, want)
+		}
 	}
 }
 
@@ -121,42 +136,33 @@ func TestFormat(t *testing.T) {
 				t.Errorf("FormatKeyValue = %s\nwant             %s", got, tt.kv)
 			}
 			for _, s := range []string{tt.url, tt.kv} {
-				back, err := pgtest.ParseDSN(s)
-				if err != nil || !maps.Equal(back, tt.params) {
-					t.Errorf("ParseDSN(%s) = %q, %v; want %q", s, back, err, tt.params)
-				}
+				parsedAs(t, s, tt.params)
 			}
 		})
 	}
 }
 
-// FuzzParseDSN: any input parses or fails cleanly, and whatever parses
-// survives a trip through both formats unchanged.
-func FuzzParseDSN(f *testing.F) {
-	for _, s := range []string{
-		"host=127.0.0.1 port=5432 user=u password='a \\' b' dbname=d sslmode=disable",
-		"postgres://u:p%20w@h:5432/db?sslmode=require&sslcert=/a/b",
-		"postgresql://[::1]:1,h2:2/x?host=%2Ftmp",
-		"postgres://@/?dbname=",
-		"a=\\",
-		"k='",
-		"postgres://h/%",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		p, err := pgtest.ParseDSN(s)
-		if err != nil {
-			return
+// FuzzFormat: whatever values the harness renders, in either form, the
+// library reads back unchanged.
+func FuzzFormat(f *testing.F) {
+	f.Add("u", "p w", "db", "app", "-c x=1")
+	f.Add("a@b:c", `p\'w`, "d b/c?", "x&y=z", "")
+	f.Add("", "", "", "%41", "'")
+	f.Fuzz(func(t *testing.T, user, password, dbname, app, options string) {
+		p := map[string]string{"host": "127.0.0.1", "port": "5432", "sslmode": "disable"}
+		for k, v := range map[string]string{"user": user, "password": password, "dbname": dbname, "application_name": app, "options": options} {
+			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return // no connection string can carry these
+			}
+			if v != "" {
+				p[k] = v
+			}
 		}
-		for _, form := range []string{pgtest.FormatKeyValue(p), pgtest.FormatURL(p)} {
-			back, err := pgtest.ParseDSN(form)
-			if err != nil {
-				t.Fatalf("ParseDSN(%q) = %q; its rendering %q fails: %v", s, p, form, err)
-			}
-			if !maps.Equal(back, p) {
-				t.Fatalf("ParseDSN(%q) = %q; its rendering %q parses as %q", s, p, form, back)
-			}
+		if user == "" {
+			p["user"] = "someone" // else the library asks the OS
+		}
+		for _, s := range []string{pgtest.FormatKeyValue(p), pgtest.FormatURL(p)} {
+			parsedAs(t, s, p)
 		}
 	})
 }

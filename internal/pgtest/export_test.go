@@ -4,7 +4,7 @@ import "time"
 
 // Internals the external tests reach.
 var (
-	ParseDSN        = parseDSN
+	ExternalParams  = externalParams
 	MissingBinaries = missingBinaries
 	MaxSocketPath   = maxSocketPath
 )

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -313,23 +312,18 @@ func freePort() (int, error) {
 
 // startExternal describes the server PGACTOR_TEST_DSN names.
 func startExternal(dsn string, cfg config) (*Cluster, error) {
-	p, err := parseDSN(dsn)
+	sc, p, err := externalParams(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %s: %w", EnvDSN, err)
 	}
 	c := &Cluster{
 		External:       true,
-		Host:           p["host"],
-		Port:           5432,
-		Database:       p["dbname"],
+		Host:           sc.Hosts[0].Host,
+		Port:           int(sc.Hosts[0].Port),
+		Database:       sc.Database,
 		externalDSN:    dsn,
 		externalParams: p,
 		timeout:        cfg.timeout,
-	}
-	if port := p["port"]; port != "" {
-		if c.Port, err = strconv.Atoi(port); err != nil {
-			return nil, fmt.Errorf("pgtest: %s: port %q: %w", EnvDSN, port, err)
-		}
 	}
 	// Exec needs psql; the server binaries need not be here.
 	if bin, err := findBinaries(cfg.binDir, os.Getenv("PG_BINDIR"), debianBinGlob, exec.LookPath); err == nil {

@@ -721,8 +721,11 @@ func isArrayValue(v reflect.Value) bool {
 	if k != reflect.Slice && k != reflect.Array {
 		return false
 	}
-	return v.Type().Elem().Kind() != reflect.Uint8
+	return v.Type().Elem().Kind() != reflect.Uint8 && v.Type() != typeOfMultirange
 }
+
+// typeOfMultirange is a slice that is one value, not an array level.
+var typeOfMultirange = reflect.TypeFor[Multirange]()
 
 // registerArrays adds the array type of every built-in element type.
 func registerArrays(r *Registry) {
@@ -750,6 +753,9 @@ var builtinArrays = []struct{ array, elem uint32 }{
 	{OIDNumrangeArray, OIDNumrange}, {OIDTsrangeArray, OIDTsrange},
 	{OIDTstzrangeArray, OIDTstzrange}, {OIDDaterangeArray, OIDDaterange},
 	{OIDInt8rangeArray, OIDInt8range},
+	{OIDInt4multirangeArray, OIDInt4multirange}, {OIDNummultirangeArray, OIDNummultirange},
+	{OIDTsmultirangeArray, OIDTsmultirange}, {OIDTstzmultirangeArray, OIDTstzmultirange},
+	{OIDDatemultirangeArray, OIDDatemultirange}, {OIDInt8multirangeArray, OIDInt8multirange},
 }
 
 // encodeSliceFast writes the common one-dimensional slices whose Go

@@ -93,6 +93,7 @@ func registerBuiltins(r *Registry) {
 	}
 	r.Register(newRecordCodec(r))
 	registerRanges(r)
+	registerMultiranges(r)
 	registerArrays(r)
 }
 

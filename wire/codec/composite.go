@@ -140,6 +140,75 @@ func (c *compositeCodec) scanFast(format int16, src []byte, dest any, opts *Opti
 	return true, nil
 }
 
+// Decode decodes a composite to []any. In text, a composite whose
+// attributes are known decodes each field by its attribute's type, so
+// that both formats give the same values (a statement prepared before the
+// type was known asks for text).
+func (c *compositeCodec) Decode(format int16, src []byte, opts *Options) (any, error) {
+	if format != TextFormat || c.fields == nil {
+		return c.recordCodec.Decode(format, src, opts)
+	}
+	inner, err := nested(opts)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := decodeRecordText(src)
+	if err != nil {
+		return nil, err
+	}
+	texts := vals.([]any)
+	if len(c.fields) == 0 && len(texts) == 1 && texts[0] == nil {
+		return []any{}, nil // "()": no attributes
+	}
+	if len(texts) != len(c.fields) {
+		return nil, invalid(c.name, "%d fields, the type has %d", len(texts), len(c.fields))
+	}
+	for i, t := range texts {
+		if t == nil {
+			continue
+		}
+		v, err := c.r.DecodeValue(c.fields[i].OID, TextFormat, []byte(t.(string)), &inner)
+		if err != nil {
+			return nil, err
+		}
+		texts[i] = v
+	}
+	return texts, nil
+}
+
+// rowCodecOf returns c as a composite codec with known attributes,
+// looking through domains.
+func rowCodecOf(c Codec) (*compositeCodec, bool) {
+	for {
+		d, ok := c.(*domainCodec)
+		if !ok {
+			break
+		}
+		c = d.Codec
+	}
+	cc, ok := c.(*compositeCodec)
+	return cc, ok && cc.fields != nil
+}
+
+// assignStruct fills the struct sv from a decoded row (an element of an
+// array of the composite), each field through its attribute's codec.
+func (c *compositeCodec) assignStruct(sv reflect.Value, vals []any, opts *Options) error {
+	fields, err := c.targets(sv, len(vals))
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		fc, ok := c.r.Lookup(c.fields[i].OID)
+		if !ok {
+			fc = NewTextCodec(c.fields[i].OID, unknownName(c.fields[i].OID))
+		}
+		if err := assignTo(fields[i].Addr().Interface(), v, fc, opts); err != nil {
+			return fmt.Errorf("%s.%s: %w", c.name, c.fields[i].Name, err)
+		}
+	}
+	return nil
+}
+
 // Encode writes a struct (or []any, or text) as the composite's text.
 func (c *compositeCodec) Encode(buf []byte, v any, opts *Options) ([]byte, int16, error) {
 	out, err := c.AppendText(buf, v, opts)

@@ -35,21 +35,28 @@
 //	                             for empty arrays; Array (dimensions, lower bounds,
 //	                             row-major elements) otherwise; nil elements for NULL
 //	ranges                       Range
+//	multiranges                  Multirange (also scans into []Range)
 //	record, composites           []any: typed fields in binary (a nested row is
-//	                             a []any too), strings in text; a composite also
-//	                             scans into a struct and encodes from one (by
-//	                             attribute name with NewCompositeCodecFields,
-//	                             by position, binary only, without)
+//	                             a []any too), strings in text (typed in text too
+//	                             for a composite whose attributes are known); a
+//	                             composite also scans into a struct and encodes
+//	                             from one (by attribute name with
+//	                             NewCompositeCodecFields, by position, binary
+//	                             only, without), and an array of it into a slice
+//	                             of structs
 //	hstore (NewHstoreCodec)      map[string]*string; scans into map[string]string
 //	unknown OIDs                 string: their text (the format asked for a type
 //	                             without a codec); in binary (a record field) only
-//	                             with Options.IgnoreUnknownTypes, else an error
-//	                             wrapping ErrUnknownType that names the OID
+//	                             with Options.IgnoreUnknownTypes, else an
+//	                             *UnknownTypeError (errors.Is ErrUnknownType)
+//	                             that names the OID
 //
 // Enums and other extension types (citext, hstore...) are unknown OIDs until
 // registered: NewTextCodec covers any type whose values are text, and
-// NewArrayCodec, NewRangeCodec and NewCompositeCodec their arrays, ranges
-// and rows. A column of a domain type needs nothing: RowDescription
+// NewArrayCodec, NewRangeCodec, NewMultirangeCodec and NewCompositeCodec
+// their arrays, ranges, multiranges and rows. (The session package
+// registers all of these by itself, from pg_type, in a registry of its own
+// made by Overlay.) A column of a domain type needs nothing: RowDescription
 // reports the base type's OID. Everything else about a domain carries the
 // domain's own OIDs and needs Register: an array of a domain arrives as the
 // domain's array type, whose binary form names the domain, not its base,

@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"net"
@@ -60,6 +61,12 @@ func (r *Registry) AppendParam(buf []byte, oid uint32, v any, opts *Options) (ou
 	}
 	c, declare, err := r.codecForValue(v)
 	if err != nil {
+		if oid != 0 {
+			// The declared type has no codec and the value has no text
+			// form of its own (a struct for a composite, a map for
+			// hstore): say which type is missing, for whoever can load it.
+			err = fmt.Errorf("%w: %w", &UnknownTypeError{OID: oid}, err)
+		}
 		return buf, 0, false, r.encodeError(v, oid, err)
 	}
 	if oid == 0 && declare != 0 {
@@ -234,8 +241,7 @@ func basicType(k reflect.Kind) reflect.Type {
 // codecForValue picks the codec for a normalised value and the OID to
 // declare for it (0 when more than one PostgreSQL type fits).
 func (r *Registry) codecForValue(v any) (Codec, uint32, error) {
-	t := r.tables.Load()
-	if c, ok := t.byType[reflect.TypeOf(v)]; ok {
+	if c, ok := r.LookupType(reflect.TypeOf(v)); ok {
 		// Built-in types registered by Go type are declared, except
 		// those listed below as ambiguous.
 		switch v.(type) {
@@ -246,7 +252,7 @@ func (r *Registry) codecForValue(v any) (Codec, uint32, error) {
 	}
 	oid, declare := scalarOID(plain(v))
 	if oid != 0 {
-		c, ok := t.byOID[oid]
+		c, ok := r.Lookup(oid)
 		if !ok {
 			return nil, 0, mismatch("no codec for " + unknownName(oid))
 		}
@@ -258,9 +264,11 @@ func (r *Registry) codecForValue(v any) (Codec, uint32, error) {
 	switch x := v.(type) {
 	case Range:
 		return r.rangeCodecFor(x)
+	case Multirange:
+		return r.multirangeCodecFor(x)
 	case []any:
 		if len(x) == 0 {
-			c := t.byOID[OIDTextArray]
+			c, _ := r.Lookup(OIDTextArray)
 			return c, 0, nil
 		}
 	case Array:
@@ -372,7 +380,7 @@ func (r *Registry) arrayCodecFor(v any) (Codec, uint32, error) {
 // leafType is the element type under nested slices, pointers removed;
 // false for interface elements, which say nothing.
 func leafType(t reflect.Type) (reflect.Type, bool) {
-	for t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8 {
+	for t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8 && t != typeOfMultirange {
 		t = t.Elem()
 	}
 	for t != nil && t.Kind() == reflect.Pointer {
@@ -391,9 +399,11 @@ func (r *Registry) arrayOf(elem uint32) (Codec, bool) {
 			return r.Lookup(p.array)
 		}
 	}
-	for _, c := range r.tables.Load().byOID {
-		if a, ok := c.(*arrayCodec); ok && a.elem.OID() == elem {
-			return c, true
+	for ; r != nil; r = r.parent {
+		for _, c := range r.tables.Load().byOID {
+			if a, ok := c.(*arrayCodec); ok && a.elem.OID() == elem {
+				return c, true
+			}
 		}
 	}
 	return nil, false

@@ -21,6 +21,19 @@ var (
 	ErrInvalid = errors.New("invalid value")
 )
 
+// UnknownTypeError names the OID no codec is registered for. It matches
+// ErrUnknownType with errors.Is; errors.As gives the OID, so that a caller
+// that can load types (the session package) knows which.
+type UnknownTypeError struct {
+	OID uint32
+}
+
+// Error implements error.
+func (e *UnknownTypeError) Error() string { return ErrUnknownType.Error() }
+
+// Is reports ErrUnknownType.
+func (e *UnknownTypeError) Is(target error) bool { return target == ErrUnknownType }
+
 // ScanError describes a value that could not be decoded into a destination.
 // Its message reads "column X: cannot scan int8 into *int16 (overflow: ...)".
 type ScanError struct {

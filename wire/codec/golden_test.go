@@ -263,6 +263,17 @@ func sameValue(a, b any) bool {
 	case codec.Array:
 		y, ok := b.(codec.Array)
 		return ok && reflect.DeepEqual(x.Dims, y.Dims) && sameValue(x.Elements, y.Elements)
+	case codec.Multirange:
+		y, ok := b.(codec.Multirange)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
 	case codec.Range:
 		y, ok := b.(codec.Range)
 		return ok && sameValue(x.Lower, y.Lower) && sameValue(x.Upper, y.Upper) &&

@@ -41,6 +41,13 @@ const (
 	OIDDaterange uint32 = 3912
 	OIDInt8range uint32 = 3926
 
+	OIDInt4multirange uint32 = 4451
+	OIDNummultirange  uint32 = 4532
+	OIDTsmultirange   uint32 = 4533
+	OIDTstzmultirange uint32 = 4534
+	OIDDatemultirange uint32 = 4535
+	OIDInt8multirange uint32 = 4536
+
 	OIDBoolArray        uint32 = 1000
 	OIDByteaArray       uint32 = 1001
 	OIDCharArray        uint32 = 1002
@@ -77,6 +84,13 @@ const (
 	OIDTstzrangeArray   uint32 = 3911
 	OIDDaterangeArray   uint32 = 3913
 	OIDInt8rangeArray   uint32 = 3927
+
+	OIDInt4multirangeArray uint32 = 6150
+	OIDNummultirangeArray  uint32 = 6151
+	OIDTsmultirangeArray   uint32 = 6152
+	OIDTstzmultirangeArray uint32 = 6153
+	OIDDatemultirangeArray uint32 = 6155
+	OIDInt8multirangeArray uint32 = 6157
 )
 
 // Format codes of the extended query protocol.

@@ -144,9 +144,16 @@ func (r *Registry) appendBinaryText(buf []byte, oid uint32, src []byte, opts *Op
 
 // Registry maps OIDs and Go types to codecs. Lookups are lock-free; Register
 // copies the tables, so it is safe at any time but meant for setup.
+//
+// A registry made by Overlay has codecs of its own in front of its
+// parent's: a lookup it cannot answer goes to the parent, and Register
+// never changes the parent. A pool keeps the types it loads from its own
+// database in one, so two pools over different databases never share an
+// OID's codec while both see what the user registered.
 type Registry struct {
-	mu     sync.Mutex // serialises Register
+	mu     sync.Mutex // serialises Register and Unregister
 	tables atomic.Pointer[tables]
+	parent *Registry // nil: built-ins and what was registered here only
 }
 
 type tables struct {
@@ -174,6 +181,20 @@ func Default() *Registry {
 	return defaultRegistry
 }
 
+// Overlay returns an empty registry in front of r: it sees every codec r
+// has (and gets later), and what is registered on it stays in it.
+//
+// The overlay has record codecs of its own, so that the fields of an
+// anonymous record decode with the codecs registered on it.
+func (r *Registry) Overlay() *Registry {
+	o := &Registry{parent: r}
+	o.tables.Store(&tables{byOID: map[uint32]Codec{}, byType: map[reflect.Type]Codec{}})
+	rec := newRecordCodec(o)
+	o.Register(rec)
+	o.Register(NewArrayCodec(OIDRecordArray, "_record", rec))
+	return o
+}
+
 // Register adds or replaces the codec for c.OID(); if c is a GoTyper it also
 // becomes the encoder for values of that Go type.
 func (r *Registry) Register(c Codec) {
@@ -194,16 +215,49 @@ func (r *Registry) Register(c Codec) {
 	r.tables.Store(t)
 }
 
-// Lookup returns the codec registered for oid.
-func (r *Registry) Lookup(oid uint32) (Codec, bool) {
-	c, ok := r.tables.Load().byOID[oid]
-	return c, ok
+// Unregister removes the codec of oid from r (never from its parent), and
+// the Go type routing to it; a codec the parent has for oid shows again.
+func (r *Registry) Unregister(oid uint32) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.tables.Load()
+	c, ok := old.byOID[oid]
+	if !ok {
+		return
+	}
+	t := &tables{byOID: make(map[uint32]Codec, len(old.byOID)), byType: make(map[reflect.Type]Codec, len(old.byType))}
+	for k, v := range old.byOID {
+		if k != oid {
+			t.byOID[k] = v
+		}
+	}
+	for k, v := range old.byType {
+		if v != c {
+			t.byType[k] = v
+		}
+	}
+	r.tables.Store(t)
 }
 
-// LookupType returns the codec registered for the Go type t.
+// Lookup returns the codec registered for oid, in r or its parent.
+func (r *Registry) Lookup(oid uint32) (Codec, bool) {
+	for ; r != nil; r = r.parent {
+		if c, ok := r.tables.Load().byOID[oid]; ok {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// LookupType returns the codec registered for the Go type t, in r or its
+// parent.
 func (r *Registry) LookupType(t reflect.Type) (Codec, bool) {
-	c, ok := r.tables.Load().byType[t]
-	return c, ok
+	for ; r != nil; r = r.parent {
+		if c, ok := r.tables.Load().byType[t]; ok {
+			return c, true
+		}
+	}
+	return nil, false
 }
 
 // TypeName names oid for messages: the codec's name, or "OID n".
@@ -252,5 +306,5 @@ func (r *Registry) DecodeValue(oid uint32, format int16, src []byte, opts *Optio
 }
 
 func unknownTypeError(oid uint32) error {
-	return fmt.Errorf("codec: cannot decode %s: %w (register a codec or set IgnoreUnknownTypes)", unknownName(oid), ErrUnknownType)
+	return fmt.Errorf("codec: cannot decode %s: %w (register a codec or set IgnoreUnknownTypes)", unknownName(oid), &UnknownTypeError{OID: oid})
 }

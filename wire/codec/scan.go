@@ -112,7 +112,7 @@ func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byt
 		c = NewTextCodec(oid, unknownName(oid))
 		val = string(src)
 	default:
-		return ErrUnknownType
+		return &UnknownTypeError{OID: oid}
 	}
 	if s, ok := dest.(sql.Scanner); ok {
 		dv, err := driverValue(val, c, opts)
@@ -444,6 +444,15 @@ func assign(dest, val any, c Codec, opts *Options) error {
 		return setExact(d, val)
 	case *Range:
 		return setExact(d, val)
+	case *Multirange:
+		return setExact(d, val)
+	case *[]Range:
+		v, ok := val.(Multirange)
+		if !ok {
+			return mismatch("")
+		}
+		*d = v
+		return nil
 	case *Array:
 		switch v := val.(type) {
 		case Array:
@@ -562,6 +571,13 @@ func assignTo(dest, val any, c Codec, opts *Options) error {
 		}
 		return s.Scan(dv)
 	}
+	if cc, ok := rowCodecOf(c); ok {
+		if sv, ok := structTarget(dest); ok {
+			if vals, ok := val.([]any); ok {
+				return cc.assignStruct(sv, vals, opts)
+			}
+		}
+	}
 	if d, ok := dest.(Decoder); ok {
 		// A decoded element has no bytes left to hand over; give the
 		// Decoder the text form.
@@ -588,7 +604,7 @@ func assignSlice(s reflect.Value, val any, elem Codec, opts *Options) error {
 		return mismatch("")
 	}
 	depth := 0
-	for t := s.Type(); t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8; t = t.Elem() {
+	for t := s.Type(); t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Uint8 && t != typeOfMultirange; t = t.Elem() {
 		depth++
 	}
 	if len(elems) == 0 {
