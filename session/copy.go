@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pgactor/pgactor/actor"
 	"github.com/pgactor/pgactor/wire/codec"
@@ -176,6 +177,81 @@ type copyEncoder struct {
 // codec gives as text is already binary for them.
 var textLike = map[uint32]bool{25: true, 1043: true, 1042: true, 19: true, 114: true, 705: true}
 
+// plainColumns marks the columns whose codec is the built-in one of a type
+// appendPlain writes itself: for those the registry is asked once per COPY,
+// not once per value.
+func (e *copyEncoder) plainColumns() []bool {
+	plain := make([]bool, len(e.oids))
+	def := codec.Default()
+	for i, oid := range e.oids {
+		switch oid {
+		case codec.OIDInt8, codec.OIDInt4, codec.OIDInt2, codec.OIDText, codec.OIDVarchar, codec.OIDFloat8, codec.OIDFloat4, codec.OIDBool:
+		default:
+			continue
+		}
+		mine, ok1 := e.x.reg.Lookup(oid)
+		builtin, ok2 := def.Lookup(oid)
+		plain[i] = ok1 && ok2 && mine == builtin
+	}
+	return plain
+}
+
+// appendPlain appends one field of a binary COPY row for the commonest
+// pairs of column type and Go type, and reports false for the rest.
+func appendPlain(chunk []byte, oid uint32, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return binary.BigEndian.AppendUint32(chunk, 0xffffffff), true
+	case int64:
+		switch {
+		case oid == codec.OIDInt8:
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(chunk, 8), uint64(x)), true
+		case oid == codec.OIDInt4 && x == int64(int32(x)):
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(chunk, 4), uint32(x)), true
+		}
+	case int:
+		switch {
+		case oid == codec.OIDInt8:
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(chunk, 8), uint64(x)), true
+		case oid == codec.OIDInt4 && x == int(int32(x)):
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(chunk, 4), uint32(x)), true
+		}
+	case int32:
+		switch oid {
+		case codec.OIDInt8:
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(chunk, 8), uint64(int64(x))), true
+		case codec.OIDInt4:
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(chunk, 4), uint32(x)), true
+		}
+	case int16:
+		if oid == codec.OIDInt2 {
+			return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint32(chunk, 2), uint16(x)), true
+		}
+	case string:
+		if (oid == codec.OIDText || oid == codec.OIDVarchar) && utf8.ValidString(x) && strings.IndexByte(x, 0) < 0 {
+			chunk = binary.BigEndian.AppendUint32(chunk, uint32(len(x)))
+			return append(chunk, x...), true
+		}
+	case float64:
+		if oid == codec.OIDFloat8 {
+			return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(chunk, 8), math.Float64bits(x)), true
+		}
+	case float32:
+		if oid == codec.OIDFloat4 {
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(chunk, 4), math.Float32bits(x)), true
+		}
+	case bool:
+		if oid == codec.OIDBool {
+			b := byte(0)
+			if x {
+				b = 1
+			}
+			return append(binary.BigEndian.AppendUint32(chunk, 1), b), true
+		}
+	}
+	return chunk, false
+}
+
 // appendBinary appends one field of a binary COPY row.
 func (e *copyEncoder) appendBinary(chunk []byte, oid uint32, v any, opts *codec.Options) ([]byte, error) {
 	at := len(chunk)
@@ -232,7 +308,9 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 			return false
 		}
 	}
+	var plain []bool
 	if e.oids != nil {
+		plain = e.plainColumns()
 		chunk = append(chunk, "PGCOPY\n\xff\r\n\x00"...)
 		chunk = append(chunk, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
 	}
@@ -249,6 +327,12 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 		if e.oids != nil {
 			chunk = binary.BigEndian.AppendUint16(chunk, uint16(len(vals)))
 			for i, v := range vals {
+				if plain[i] {
+					var ok bool
+					if chunk, ok = appendPlain(chunk, e.oids[i], v); ok {
+						continue
+					}
+				}
 				if chunk, err = e.appendBinary(chunk, e.oids[i], v, &opts); err != nil {
 					return fmt.Errorf("row %d, column %d: %w", row, i+1, err)
 				}

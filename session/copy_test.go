@@ -200,3 +200,55 @@ func TestCopyFromBinaryConversions(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestCopyFromPlainTypes copies the commonest Go values into the commonest
+// column types (written without the registry) and reads them back; values
+// that do not fit take the registry's way and fail as it says.
+func TestCopyFromPlainTypes(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	if _, err := s.Exec(ctx, "CREATE TEMP TABLE plain_copy (a int8, b int4, c int2, d text, e varchar, f float8, g float4, h bool)").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cols := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	rows := [][]any{
+		{int64(math.MinInt64), int32(math.MinInt32), int16(-7), "é\tx\\y", "v", math.Inf(-1), float32(1.5), true},
+		{int(math.MaxInt64), int64(math.MaxInt32), int16(math.MaxInt16), "", "", -0.25, float32(-2), false},
+		{int32(5), int(-9), int16(0), nil, nil, nil, nil, nil},
+		{int64(1), "42", "7", 3, int64(8), "2.5", 1.25, "t"}, // the registry converts these
+	}
+	n, err := s.CopyFrom(ctx, session.Identifier{"plain_copy"}, cols, session.CopyFromRows(rows))
+	if err != nil || n != int64(len(rows)) {
+		t.Fatalf("copied %d, %v", n, err)
+	}
+	r, err := s.Query(ctx, "SELECT a::text, b::text, c::text, coalesce(d, 'NULL'), coalesce(e, 'NULL'), coalesce(f::text, 'NULL'), coalesce(g::text, 'NULL'), coalesce(h::text, 'NULL') FROM plain_copy").Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := session.CollectRows(r, func(row *session.Rows) (string, error) {
+		v := make([]string, 8)
+		ptrs := make([]any, 8)
+		for i := range v {
+			ptrs[i] = &v[i]
+		}
+		err := row.Scan(ptrs...)
+		return strings.Join(v, "|"), err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"-9223372036854775808|-2147483648|-7|é\tx\\y|v|-Infinity|1.5|true",
+		"9223372036854775807|2147483647|32767|||-0.25|-2|false",
+		"5|-9|0|NULL|NULL|NULL|NULL|NULL",
+		"1|42|7|3|8|2.5|1.25|true",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// An int8 that does not fit an int4 column is refused, not cut.
+	_, err = s.CopyFrom(ctx, session.Identifier{"plain_copy"}, []string{"b"}, session.CopyFromRows([][]any{{int64(math.MaxInt32) + 1}}))
+	if err == nil {
+		t.Fatal("an int64 beyond int4 was copied into an int4 column")
+	}
+}
