@@ -523,6 +523,10 @@ type Command struct {
 	// select on Result.Done() next to its sends.
 	CopySource <-chan []byte
 	CopyErr    func() error
+	// CopyRecycle, when set, gets each chunk of CopySource back once its
+	// bytes were copied out (if it has room), for the producer to fill
+	// again.
+	CopyRecycle chan<- []byte
 
 	// Batch holds the commands of a CmdBatch.
 	Batch []*Command

@@ -407,6 +407,12 @@ func (l *loop) copyChunk(chunk []byte, ok bool) {
 	var err error
 	if ok {
 		l.wbuf, err = l.client.CopyData(l.wbuf, chunk)
+		if c.CopyRecycle != nil {
+			select {
+			case c.CopyRecycle <- chunk[:0]:
+			default:
+			}
+		}
 	} else {
 		reason := ""
 		if c.CopyErr != nil {

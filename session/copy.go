@@ -91,13 +91,14 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	}
 
 	data := make(chan []byte, 2)
+	free := make(chan []byte, 3)
 	var perr error // written before data is closed; read by the actor after
 	cmd := &actor.Command{Kind: actor.CmdCopyIn, SQL: sql.String(), CopySource: data,
-		CopyErr: func() error { return perr }}
+		CopyErr: func() error { return perr }, CopyRecycle: free}
 	tr := x.copyStart(ctx, CopyStartData{SQL: cmd.SQL, In: true, Table: table, Columns: columns})
 	sendTo(ctx, t, cmd, nil)
 
-	enc := &copyEncoder{x: x, oids: oids, ncols: len(columns)}
+	enc := &copyEncoder{x: x, oids: oids, ncols: len(columns), free: free}
 	if oids != nil {
 		enc.ncols = len(oids)
 	}
@@ -171,6 +172,7 @@ type copyEncoder struct {
 	x     *common
 	oids  []uint32
 	ncols int
+	free  <-chan []byte // chunks the connection copied out, to fill again
 }
 
 // textLike are the types whose binary form is their text: a value the
@@ -300,7 +302,11 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 	send := func() bool {
 		select {
 		case data <- chunk:
-			chunk = make([]byte, 0, copyChunk+4096)
+			select {
+			case chunk = <-e.free:
+			default:
+				chunk = make([]byte, 0, copyChunk+4096)
+			}
 			return true
 		case <-cmd.Result.Done():
 			return false
