@@ -123,12 +123,12 @@ func NewReplicaPoolConfig(ctx context.Context, cfg *Config, opts *ReplicaOptions
 	}
 	rp.topo.Store(&replicaTopo{changed: make(chan struct{})})
 	for _, h := range cfg.Hosts {
-		hp, err := rp.hostPool(ctx, h)
+		hc, hp, err := rp.hostPool(ctx, h)
 		if err != nil {
 			rp.Close()
 			return nil, err
 		}
-		rh := &replicaHost{addr: hostLabel(h), pool: hp, kick: make(chan struct{}, 1)}
+		rh := &replicaHost{addr: hostLabel(h), pool: hp, cfg: hc, kick: make(chan struct{}, 1)}
 		rh.state.Store(&hostState{role: RoleUnknown, err: errors.New("not checked yet")})
 		rp.hosts = append(rp.hosts, rh)
 	}
@@ -164,7 +164,7 @@ func NewReplicaPoolConfig(ctx context.Context, cfg *Config, opts *ReplicaOptions
 
 // hostPool opens the Pool for one host: the configuration narrowed to h,
 // with a dialer that marks failures to dial (nothing was sent).
-func (rp *ReplicaPool) hostPool(ctx context.Context, h HostConfig) (*Pool, error) {
+func (rp *ReplicaPool) hostPool(ctx context.Context, h HostConfig) (*Config, *Pool, error) {
 	c := *rp.cfg
 	c.Hosts = []HostConfig{h}
 	c.TargetSessionAttrs = TargetSessionAttrsAny
@@ -181,7 +181,7 @@ func (rp *ReplicaPool) hostPool(ctx context.Context, h HostConfig) (*Pool, error
 		po.MinConns = 0
 		p, err = NewPoolConfig(ctx, &c, &po)
 	}
-	return p, err
+	return &c, p, err
 }
 
 // contextDialer is the dialer Options.Dialer holds.
@@ -312,6 +312,11 @@ func (rp *ReplicaPool) Close() {
 	rp.checks.Wait()
 	for _, h := range rp.hosts {
 		h.pool.Close()
+		if h.mon != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			h.mon.Close(ctx)
+			cancel()
+		}
 	}
 	rp.follows.Wait()
 }

@@ -47,6 +47,13 @@ type replicaHost struct {
 	pool  *Pool
 	state atomic.Pointer[hostState] // written by the check loop and by suspect
 	kick  chan struct{}            // asks the check loop to check now
+	cfg   *Config                  // the configuration narrowed to this host
+
+	// mon is the host's own connection for the checks, apart from the
+	// pool so that a pool full of transactions cannot delay them; owned
+	// by the check loop (by NewReplicaPoolConfig before it starts, and by
+	// Close after it ended).
+	mon *Session
 
 	reads, writes atomic.Int64
 }
@@ -81,7 +88,10 @@ func (rp *ReplicaPool) check(ctx context.Context, h *replicaHost) {
 		lagSecs   float64
 	)
 	st := &hostState{checked: time.Now(), role: RoleUnknown}
-	err := h.pool.QueryRow(ctx, checkSQL).Scan(&recovery, &lsn, &recv, &lagSecs)
+	err := rp.monitor(ctx, h)
+	if err == nil {
+		err = h.mon.QueryRow(ctx, checkSQL).Scan(&recovery, &lsn, &recv, &lagSecs)
+	}
 	if err == nil {
 		st.lsn, err = ParseLSN(lsn)
 	}
@@ -115,6 +125,27 @@ func (rp *ReplicaPool) check(ctx context.Context, h *replicaHost) {
 	}
 	h.state.Store(st)
 	rp.recompute()
+}
+
+// monitor makes sure h has a live connection for the checks.
+func (rp *ReplicaPool) monitor(ctx context.Context, h *replicaHost) error {
+	if h.mon != nil && h.mon.Alive() {
+		return nil
+	}
+	if h.mon != nil {
+		h.mon.Close(ctx)
+		h.mon = nil
+	}
+	// The checks are the pool's own business: no hooks, tracer or query
+	// log of the caller's.
+	o := rp.opts.Options
+	o.AfterConnect, o.Tracer, o.LogQueries, o.Logger = nil, nil, false, nil
+	s, err := ConnectConfig(ctx, h.cfg, &o)
+	if err != nil {
+		return err
+	}
+	h.mon = s
+	return nil
 }
 
 // checkLoop checks h every CheckPeriod (five times as often while no
