@@ -77,10 +77,10 @@ type ReplicaPool struct {
 	opts  ReplicaOptions
 	hosts []*replicaHost
 
-	mu      sync.Mutex                 // serializes recompute
+	mu      sync.Mutex                  // serializes recompute
 	topo    atomic.Pointer[replicaTopo] // the current primary, copy on write
 	rr      atomic.Uint64               // breaks ties between standbys
-	gate    sync.RWMutex // held to read closed and count a follower, and to close
+	gate    sync.RWMutex                // held to read closed and count a follower, and to close
 	closed  atomic.Bool
 	ctx     context.Context // canceled by Close, for the checks
 	cancel  context.CancelFunc

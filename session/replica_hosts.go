@@ -46,8 +46,8 @@ type replicaHost struct {
 	addr  string
 	pool  *Pool
 	state atomic.Pointer[hostState] // written by the check loop and by suspect
-	kick  chan struct{}            // asks the check loop to check now
-	cfg   *Config                  // the configuration narrowed to this host
+	kick  chan struct{}             // asks the check loop to check now
+	cfg   *Config                   // the configuration narrowed to this host
 
 	// mon is the host's own connection for the checks, apart from the
 	// pool so that a pool full of transactions cannot delay them; owned
