@@ -143,7 +143,10 @@ func (v *ReadView) pick(ctx context.Context, wait bool) (*replicaHost, error) {
 // the primary serves the reads of about one replication delay plus one
 // round trip after each write. Between writes, reads go to standbys as
 // through PreferStandby. The position is pessimistic (it may cover other
-// sessions' later writes too), never too early.
+// sessions' later writes too), never too early. With synchronous_commit
+// off, the primary ships a commit only once its WAL writer flushes it
+// (wal_writer_delay, 200ms by default), and the reads stay on the
+// primary that much longer.
 //
 // A Causal may be used by many goroutines; its position only moves
 // forward. LSN and Observe carry it across processes (in a cookie, say).

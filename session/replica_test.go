@@ -464,15 +464,27 @@ func TestReplicaFailover(t *testing.T) {
 	if before == 0 {
 		t.Errorf("no write succeeded before the failover")
 	}
+	readsBefore, standbyBefore := readsOK.Load(), readsStandby.Load()
 	killed := time.Now()
 	if err := primary.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// A write sent once the old primary's connections are gone cannot
+	// reach it: it must wait for the new primary and run there.
+	time.Sleep(100 * time.Millisecond)
+	gapCtx, gapCancel := context.WithTimeout(ctx, 10*time.Second)
+	defer gapCancel()
+	gapWrite := rp.QueryRow(gapCtx, "INSERT INTO fo VALUES (-1, -2) RETURNING v, pg_is_in_recovery()")
+	time.Sleep(200 * time.Millisecond)
 	if err := standby.Promote(ctx); err != nil {
 		t.Fatal(err)
 	}
 	promoted.Store(time.Now().UnixNano())
+	var gapV int64
+	var gapRec bool
+	if err := gapWrite.Scan(&gapV, &gapRec); err != nil || gapV != -2 || gapRec {
+		t.Errorf("write sent between kill and promote: %d recovery %v, %v; want it re-routed to the new primary", gapV, gapRec, err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for firstWriteAfter.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -490,8 +502,12 @@ func TestReplicaFailover(t *testing.T) {
 		time.Duration(promoted.Load()-killed.UnixNano()), sincePromote, time.Duration(first-killed.UnixNano()))
 	t.Logf("writes: %d ok (%d before the kill), %d lost with the old primary (ErrHostLost), %d without a primary (ErrNoPrimary); %d commands hit their own deadline",
 		writesOK.Load(), before, writesLost.Load(), noPrim.Load(), timedOut.Load())
-	t.Logf("reads: %d ok, %d of them (%.0f%%) served by the standby, %d failed",
-		readsOK.Load(), readsStandby.Load(), 100*float64(readsStandby.Load())/float64(max(readsOK.Load(), 1)), readsE.Load())
+	t.Logf("reads: %d ok, %d of them (%.0f%%) served by the standby (before the kill: %d of %d, %.0f%%; after the promote there is no standby), %d failed",
+		readsOK.Load(), readsStandby.Load(), 100*float64(readsStandby.Load())/float64(max(readsOK.Load(), 1)),
+		standbyBefore, readsBefore, 100*float64(standbyBefore)/float64(max(readsBefore, 1)), readsE.Load())
+	if standbyBefore == 0 {
+		t.Errorf("no read went to the standby before the failover")
+	}
 	if sincePromote > 5*time.Second {
 		t.Errorf("writes resumed %v after the promote; want within 5 s", sincePromote)
 	}
