@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -163,6 +165,30 @@ func TestReplicaRouting(t *testing.T) {
 	hs = rp.Hosts()
 	if hs[1].Reads < 20 || hs[0].Writes < 40 {
 		t.Errorf("counters: %+v; want ≥20 reads on the standby, ≥40 writes on the primary", hs)
+	}
+
+	// A pool over the standby alone has no primary: writes fail with
+	// ErrNoPrimary after FailoverWait, or when their context ends, while
+	// reads work.
+	only := newReplicaPool(t, multiHostDSN(standby), &session.ReplicaOptions{CheckPeriod: 100 * time.Millisecond, FailoverWait: 300 * time.Millisecond})
+	began := time.Now()
+	if _, err := only.Exec(ctx, "SELECT 1").Await(ctx); !errors.Is(err, session.ErrNoPrimary) {
+		t.Errorf("write without a primary: %v; want ErrNoPrimary", err)
+	}
+	if took := time.Since(began); took < 300*time.Millisecond || took > 3*time.Second {
+		t.Errorf("write without a primary failed after %v; want FailoverWait (300ms)", took)
+	}
+	short, shortCancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err := only.Exec(short, "SELECT 1").Await(ctx)
+	shortCancel()
+	if !errors.Is(err, session.ErrNoPrimary) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("write without a primary, short context: %v; want ErrNoPrimary and DeadlineExceeded", err)
+	}
+	if rec, port, err := serverOf(ctx, only.PreferStandby()); err != nil || !rec || port != standby.Port {
+		t.Errorf("read on a standby-only pool: recovery %v port %d, %v", rec, port, err)
+	}
+	if _, err := only.Primary(short); !errors.Is(err, session.ErrNoPrimary) {
+		t.Errorf("Primary without a primary: %v; want ErrNoPrimary", err)
 	}
 
 	// Without a standby: strict reads fail with ErrNoStandby, preferred
@@ -523,5 +549,29 @@ func TestReplicaFailover(t *testing.T) {
 	var bad int64
 	if err := rp.QueryRow(ctx, "SELECT count(*) FROM fo WHERE v <> 2 * id").Scan(&bad); err != nil || bad != 0 {
 		t.Errorf("wrong rows on the new primary: %d, %v", bad, err)
+	}
+}
+
+// TestReplicaUnreachable refuses a pool none of whose hosts answers, and
+// names the host.
+func TestReplicaUnreachable(t *testing.T) {
+	cluster.RequireLocal(t, "a port nobody listens on")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	l.Close()
+	p := cluster.Params(pgtest.Trust)
+	p["port"] = strconv.Itoa(addr.Port)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rp, err := session.NewReplicaPool(ctx, pgtest.FormatKeyValue(p), nil)
+	if err == nil {
+		rp.Close()
+		t.Fatal("NewReplicaPool over a closed port succeeded")
+	}
+	if !strings.Contains(err.Error(), addr.String()) {
+		t.Errorf("error %q does not name %s", err, addr)
 	}
 }
