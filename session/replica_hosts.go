@@ -25,6 +25,10 @@ type HostStatus struct {
 	// reach the host; Err says why.
 	Up  bool
 	Err error
+	// ReadOnly is true on a standby, and on a primary whose
+	// default_transaction_read_only is on (it still takes writes that ask
+	// for a read-write transaction; this is reported, not routed on).
+	ReadOnly bool
 	// LSN is the primary's WAL insert position, or the standby's replay
 	// position.
 	LSN LSN
@@ -62,6 +66,7 @@ type replicaHost struct {
 type hostState struct {
 	up       bool
 	role     HostRole
+	readOnly bool
 	lsn      LSN
 	lag      time.Duration
 	lagKnown bool
@@ -76,7 +81,8 @@ type hostState struct {
 const checkSQL = `SELECT pg_is_in_recovery(),
 	coalesce((CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text, ''),
 	coalesce(pg_last_wal_receive_lsn()::text, ''),
-	coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, -1)`
+	coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, -1),
+	current_setting('default_transaction_read_only')::bool`
 
 // check asks h for its role and WAL position and stores what it learnt.
 func (rp *ReplicaPool) check(ctx context.Context, h *replicaHost) {
@@ -84,13 +90,14 @@ func (rp *ReplicaPool) check(ctx context.Context, h *replicaHost) {
 	defer cancel()
 	var (
 		recovery  bool
+		readOnly  bool
 		lsn, recv string
 		lagSecs   float64
 	)
 	st := &hostState{checked: time.Now(), role: RoleUnknown}
 	err := rp.monitor(ctx, h)
 	if err == nil {
-		err = h.mon.QueryRow(ctx, checkSQL).Scan(&recovery, &lsn, &recv, &lagSecs)
+		err = h.mon.QueryRow(ctx, checkSQL).Scan(&recovery, &lsn, &recv, &lagSecs, &readOnly)
 	}
 	if err == nil {
 		st.lsn, err = ParseLSN(lsn)
@@ -104,7 +111,7 @@ func (rp *ReplicaPool) check(ctx context.Context, h *replicaHost) {
 		rp.recompute()
 		return
 	}
-	st.up, st.role, st.lagKnown = true, RolePrimary, true
+	st.up, st.role, st.lagKnown, st.readOnly = true, RolePrimary, true, readOnly || recovery
 	if recovery {
 		st.role = RoleStandby
 		received, _ := ParseLSN(recv) // empty when not streaming: 0
@@ -296,7 +303,7 @@ func (rp *ReplicaPool) Hosts() []HostStatus {
 	for i, h := range rp.hosts {
 		st := h.state.Load()
 		out[i] = HostStatus{
-			Addr: h.addr, Role: st.role, Up: st.up, Err: st.err, LSN: st.lsn,
+			Addr: h.addr, Role: st.role, Up: st.up, Err: st.err, ReadOnly: st.readOnly, LSN: st.lsn,
 			ReplayLag: st.lag, LagKnown: st.lagKnown, Checked: st.checked,
 			Reads: h.reads.Load(), Writes: h.writes.Load(),
 		}

@@ -115,7 +115,7 @@ func TestReplicaRouting(t *testing.T) {
 	defer cancel()
 
 	hs := rp.Hosts()
-	if len(hs) != 2 || hs[0].Role != session.RolePrimary || hs[1].Role != session.RoleStandby || !hs[0].Up || !hs[1].Up {
+	if len(hs) != 2 || hs[0].Role != session.RolePrimary || hs[1].Role != session.RoleStandby || !hs[0].Up || !hs[1].Up || hs[0].ReadOnly || !hs[1].ReadOnly {
 		t.Fatalf("hosts: %+v; want an up primary then an up standby", hs)
 	}
 	if _, err := rp.Exec(ctx, "CREATE TABLE routed (id int PRIMARY KEY, v text)").Await(ctx); err != nil {
