@@ -120,6 +120,9 @@ func (v *ReadView) pick(ctx context.Context, wait bool) (*replicaHost, error) {
 		}
 	}
 	if best != nil {
+		if c := best.pool.anyConn(); c != nil && c.a.ServerParameter("in_hot_standby") == "off" {
+			best.kickCheck() // promoted (ParameterStatus said so): learn it now
+		}
 		return best, nil
 	}
 	if !v.fallback {
