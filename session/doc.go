@@ -141,4 +141,15 @@
 // use Pool.Acquire or a transaction for anything that depends on it. Do not
 // send BEGIN through a multiplexed Exec: the transaction it opens is
 // nobody's, and other callers' commands would run in it; use Begin.
+//
+// # Primary and standbys
+//
+// ReplicaPool keeps a Pool per host of a multi-host connection string and
+// routes each call by the host's role: its own methods to the primary, the
+// read views from Standby and PreferStandby to the least busy standby
+// (within ReplicaOptions.MaxReplayLag), and Causal's reads to a standby
+// only once it replayed the caller's writes. When the primary dies and a
+// standby is promoted, writes follow without a restart; a command that
+// never reached the dead primary runs on the new one, and one that did
+// fails with ErrHostLost, since it may or may not have taken effect.
 package session
