@@ -203,6 +203,7 @@ type Actor struct {
 	done      chan struct{} // closed when every goroutine has exited
 	closeOnce sync.Once
 	cancelWG  sync.WaitGroup // CancelRequest goroutines
+	cancels   atomic.Int64   // CancelRequests written
 
 	loop *loop
 }
@@ -402,6 +403,10 @@ func (a *Actor) ServerParameter(name string) string {
 	}
 	return ""
 }
+
+// CancelsSent returns how many CancelRequests the actor has written for
+// commands whose context ended while the server ran them.
+func (a *Actor) CancelsSent() int64 { return a.cancels.Load() }
 
 // BackendPID returns the server process ID of this connection.
 func (a *Actor) BackendPID() uint32 { return a.pid }

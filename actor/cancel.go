@@ -93,6 +93,7 @@ func (l *loop) sendCancel(e *entry) {
 		if _, err := conn.Write(wire.CancelRequest(a.pid, a.secret)); err != nil {
 			return
 		}
+		a.cancels.Add(1)
 		// The server closes the connection when it has acted on the request.
 		var b [1]byte
 		conn.Read(b[:])

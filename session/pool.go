@@ -211,6 +211,7 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 func (p *Pool) destruct(c *conn) {
 	p.forget(c)
 	p.stats.closed[c.closeWhy.Load()].Add(1)
+	defer func() { p.stats.cancelsGone.Add(c.a.CancelsSent()) }() // once it stopped sending them
 	if p.opts.BeforeClose != nil {
 		p.opts.BeforeClose(p.session(c))
 	}

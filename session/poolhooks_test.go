@@ -309,8 +309,10 @@ func TestPoolStatsCounters(t *testing.T) {
 		t.Fatalf("want a deadline, got %v", err)
 	}
 	cancel()
+	// The cancel request goes out from a goroutine of its own: wait for it.
+	waitFor(t, "the cancel request to be sent", func() bool { return p.Stats().CancelsSent == 1 })
 	st := p.Stats()
-	if st.Commands != 22 || st.Batches != 1 || st.Canceled != 1 || st.MaxConns != 1 || st.Opened.Demand != 1 {
+	if st.Commands != 22 || st.Batches != 1 || st.Canceled != 1 || st.CancelsSent != 1 || st.MaxConns != 1 || st.Opened.Demand != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	var sum int64

@@ -27,9 +27,11 @@ type Stats struct {
 	Opened     OpenedConns
 	OpenFailed int64 // connection attempts that failed (including AfterConnect)
 	Closed     ClosedConns
-	// Canceled counts commands that ended because their context ended; a
-	// cancel request went to the server for each that was on the wire.
-	Canceled int64
+	// Canceled counts commands that ended because their context ended;
+	// CancelsSent the cancel requests sent to the server for those of them
+	// it was running.
+	Canceled    int64
+	CancelsSent int64
 	// Rerouted counts multiplexed commands sent again on another
 	// connection (they bounced off a pinned one, or their connection died
 	// before sending them).
@@ -102,13 +104,14 @@ func (s *Stats) WaitPercentile(q float64) time.Duration {
 
 // poolStats are a pool's counters, shared by its connections (conn.stats).
 type poolStats struct {
-	opened     [openReasons]atomic.Int64
-	openFailed atomic.Int64
-	closed     [closeReasons]atomic.Int64
-	canceled   atomic.Int64
-	rerouted   atomic.Int64
-	batches    atomic.Int64
-	wait       [WaitBuckets]atomic.Int64
+	opened      [openReasons]atomic.Int64
+	openFailed  atomic.Int64
+	closed      [closeReasons]atomic.Int64
+	canceled    atomic.Int64
+	cancelsGone atomic.Int64 // CancelsSent of connections closed since
+	rerouted    atomic.Int64
+	batches     atomic.Int64
+	wait        [WaitBuckets]atomic.Int64
 }
 
 // waited counts one command handed to an actor after d.
@@ -187,6 +190,7 @@ func (p *Pool) Stats() Stats {
 	s := Stats{MaxConns: p.opts.MaxConns}
 	for _, c := range *p.conns.Load() {
 		s.TotalConns++
+		s.CancelsSent += c.a.CancelsSent()
 		inflight, queued := c.a.InFlight(), c.a.Queued()
 		s.InFlight += inflight
 		s.Queued += queued
@@ -203,6 +207,7 @@ func (p *Pool) Stats() Stats {
 	s.AcquireWait = time.Duration(p.acquireWait.Load())
 	s.EmptyAcquires = st.EmptyAcquireCount()
 	p.stats.statsInto(&s)
+	s.CancelsSent += p.stats.cancelsGone.Load()
 	return s
 }
 

@@ -21,7 +21,7 @@ var waitQuantiles = []float64{0.5, 0.9, 0.99}
 //   - pgactor.pool.connections.opened {reason}, pgactor.pool.connections.closed
 //     {reason}, pgactor.pool.connections.open_failed
 //   - pgactor.pool.commands, pgactor.pool.commands.rerouted,
-//     pgactor.pool.commands.canceled, pgactor.pool.batches
+//     pgactor.pool.commands.canceled, pgactor.pool.cancel_requests, pgactor.pool.batches
 //   - pgactor.pool.command.wait_time {quantile}: seconds commands waited to
 //     be handed to a connection (an upper bound within a factor of two)
 //   - pgactor.pool.acquire.wait_time: seconds spent in Begin and Acquire
@@ -60,6 +60,7 @@ func RegisterPoolMetrics(p *session.Pool, o Options) (metric.Registration, error
 	commands := counter("pgactor.pool.commands", "{command}", "Commands handed to the pool's connections.")
 	rerouted := counter("pgactor.pool.commands.rerouted", "{command}", "Multiplexed commands sent again on another connection.")
 	canceled := counter("pgactor.pool.commands.canceled", "{command}", "Commands ended by their context.")
+	cancelsSent := counter("pgactor.pool.cancel_requests", "{request}", "Cancel requests sent to the server.")
 	batches := counter("pgactor.pool.batches", "{batch}", "Batches sent.")
 	wait, err := m.Float64ObservableGauge("pgactor.pool.command.wait_time", metric.WithUnit("s"),
 		metric.WithDescription("How long commands waited to be handed to a connection, by quantile (an upper bound within a factor of two)."))
@@ -96,6 +97,7 @@ func RegisterPoolMetrics(p *session.Pool, o Options) (metric.Registration, error
 		obs.ObserveInt64(commands, st.Commands, with())
 		obs.ObserveInt64(rerouted, st.Rerouted, with())
 		obs.ObserveInt64(canceled, st.Canceled, with())
+		obs.ObserveInt64(cancelsSent, st.CancelsSent, with())
 		obs.ObserveInt64(batches, st.Batches, with())
 		if st.Commands > 0 {
 			for _, q := range waitQuantiles {
@@ -104,5 +106,5 @@ func RegisterPoolMetrics(p *session.Pool, o Options) (metric.Registration, error
 		}
 		obs.ObserveFloat64(acquireWait, st.AcquireWait.Seconds(), with())
 		return nil
-	}, conns, maxConns, pinned, opened, closed, failed, commands, rerouted, canceled, batches, wait, acquireWait)
+	}, conns, maxConns, pinned, opened, closed, failed, commands, rerouted, canceled, cancelsSent, batches, wait, acquireWait)
 }
