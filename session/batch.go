@@ -140,6 +140,28 @@ func (b *Batch) takeLive(held *Batch, tx *Tx) {
 	b.rows = append(b.rows, held.rows...)
 }
 
+// live reports whether every command of b (a transaction's held batch)
+// can still be sent: none was answered, none's context ended. takeLive is
+// then a copy for nothing.
+func (b *Batch) live() bool {
+	for _, c := range b.cmds {
+		if _, _, answered := c.Result.Result(); answered {
+			return false
+		}
+	}
+	for _, q := range b.qs {
+		if q.ctx != nil && q.ctx.Err() != nil {
+			return false
+		}
+	}
+	for _, e := range b.es {
+		if e.ctx != nil && e.ctx.Err() != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // prepare rewrites named parameters, remembering the first failure: the
 // whole batch fails with it when sent.
 func (b *Batch) prepare(sql string, args []any) (string, []any) {

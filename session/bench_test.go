@@ -187,3 +187,44 @@ func BenchmarkCopyFrom(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkTxOneBatch runs transactions of five statements fired as
+// futures and committed (one implicit-transaction batch each) from 64
+// goroutines over a pool of 8 connections; ns/op is per transaction.
+func BenchmarkTxOneBatch(b *testing.B) {
+	p := newPool(b, dsn(b, pgtest.Trust), &session.PoolOptions{MaxConns: 8})
+	ctx := context.Background()
+	b.ReportAllocs()
+	work := make(chan int64, 1024)
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for n := range work {
+				var row *session.Row
+				err := session.BeginFunc(ctx, p, session.TxOptions{}, func(tx *session.Tx) error {
+					tx.Exec(ctx, "SELECT $1::int8", n)
+					row = tx.QueryRow(ctx, "SELECT $1::int8 + 1", n)
+					tx.Exec(ctx, "SELECT $1::int8", n)
+					tx.Exec(ctx, "SELECT $1::int8", n)
+					tx.Exec(ctx, "SELECT $1::int8, $2::int8", n, n)
+					return nil
+				})
+				var v int64
+				if err == nil {
+					err = row.Scan(&v)
+				}
+				if err != nil || v != n+1 {
+					b.Error(v, err)
+					return
+				}
+			}
+		})
+	}
+	var n int64
+	for b.Loop() {
+		n++
+		work <- n
+	}
+	close(work)
+	wg.Wait()
+}

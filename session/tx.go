@@ -219,44 +219,75 @@ func (tx *Tx) ready(ctx context.Context) error {
 	return nil
 }
 
-// hold queues a command of a top-level transaction until flush: add puts
-// it in the held batch and returns it, under the lock, so that no flush
-// takes the batch halfway; its arguments are read there too. A command
-// whose arguments cannot be encoded is taken back out and fails (the
-// transaction then rolls back). hold reports false when the command must
-// go at once instead.
-func (tx *Tx) hold(add func(*Batch) pendingCmd) bool {
+// What a held command is: its kind decides what hold makes of it.
+type heldKind uint8
+
+const (
+	heldQuery heldKind = iota
+	heldQueryRow
+	heldExec
+)
+
+// heldCmd is a command hold queued: the one of its kind is set.
+type heldCmd struct {
+	q *pendingQuery
+	r *Row
+	e *pendingExec
+}
+
+// hold queues a command of a top-level transaction until flush: it puts it
+// in the held batch under the lock, so that no flush takes the batch
+// halfway, and reads its arguments there too. A command whose arguments
+// cannot be encoded is taken back out and fails (the transaction then
+// rolls back). hold reports false when the command must go at once
+// instead.
+func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (heldCmd, bool) {
 	if tx.parent != nil {
-		return false
+		return heldCmd{}, false
 	}
 	tx.mu.Lock()
 	if tx.done {
 		tx.mu.Unlock()
-		return false // refused with ErrTxClosed by pick
+		return heldCmd{}, false // refused with ErrTxClosed by pick
 	}
-	if tx.held == nil {
-		tx.held = &Batch{}
+	b := tx.held
+	if b == nil {
+		// Room for a short transaction's commands in one allocation each.
+		b = &Batch{cmds: make([]*actor.Command, 0, 8)}
+		tx.held = b
 	}
-	c := add(tx.held)
-	c.wait.SetOnWait(tx.flushHook)
-	err := tx.c.a.EncodeArgs(c.cmd)
+	var h heldCmd
+	var cmd *actor.Command
+	switch kind {
+	case heldExec:
+		h.e = b.exec(&pendingExec{x: tx.x, t: tx, ctx: ctx}, sql, args)
+		h.e.own.SetOnWait(tx.flushHook)
+		cmd = &h.e.cmd
+	default:
+		q := &pendingQuery{}
+		if kind == heldQueryRow {
+			q = queryPool.Get().(*pendingQuery)
+		}
+		q.x, q.t, q.ctx = tx.x, tx, ctx
+		h.q = b.query(q, sql, args)
+		if kind == heldQueryRow {
+			h.r = &Row{fut: q.fut, ctx: ctx, q: q}
+			b.rows = append(b.rows, h.r)
+		}
+		q.own.SetOnWait(tx.flushHook)
+		cmd = &q.cmd
+	}
+	err := tx.c.a.EncodeArgs(cmd)
 	if err != nil {
-		tx.held.cmds = tx.held.cmds[:len(tx.held.cmds)-1]
+		b.cmds = b.cmds[:len(b.cmds)-1]
 	}
 	tx.mu.Unlock()
 	if err != nil {
 		// Outside the lock: the failure reaches tx through the observer.
 		tx.noteFailure(err)
-		c.cmd.Fail(err)
+		cmd.Fail(err)
 	}
-	return true
-}
-
-// pendingCmd is what hold needs of a held command: the command, and the
-// future whose first wait sends it.
-type pendingCmd struct {
-	cmd  *actor.Command
-	wait interface{ SetOnWait(func()) }
+	return h, true
 }
 
 // flushOnWait sends the held commands when someone waits for one of them.
@@ -402,8 +433,11 @@ func (tx *Tx) commitInOne(ctx context.Context) (error, bool) {
 	}
 	tx.held = nil
 	tx.mu.Unlock()
-	out := &Batch{}
-	out.takeLive(held, tx)
+	out := held
+	if !held.live() {
+		out = &Batch{}
+		out.takeLive(held, tx)
+	}
 	if tx.firstFailure() != nil {
 		// A command failed unsent (its context ended, its arguments could
 		// not be encoded): nothing of the transaction may run.
@@ -436,12 +470,8 @@ func (tx *Tx) commitInOne(ctx context.Context) (error, bool) {
 // query is held until one of the transaction's results is waited for (or
 // Commit), and then goes out with everything held, in one round trip.
 func (tx *Tx) Query(ctx context.Context, sql string, args ...any) *futures.Future[*Rows] {
-	var q *pendingQuery
-	if tx.hold(func(b *Batch) pendingCmd {
-		q = b.query(&pendingQuery{x: tx.x, t: tx, ctx: ctx}, sql, args)
-		return pendingCmd{&q.cmd, &q.own}
-	}) {
-		return q.fut
+	if h, ok := tx.hold(heldQuery, ctx, sql, args); ok {
+		return h.q.fut
 	}
 	return tx.x.query(ctx, tx, actor.CmdQuery, sql, args)
 }
@@ -454,16 +484,8 @@ func (tx *Tx) SimpleQuery(ctx context.Context, sql string) *futures.Future[*Rows
 
 // QueryRow is Session.QueryRow inside the transaction; held as Query.
 func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
-	var r *Row
-	if tx.hold(func(b *Batch) pendingCmd {
-		q := queryPool.Get().(*pendingQuery)
-		q.x, q.t, q.ctx = tx.x, tx, ctx
-		b.query(q, sql, args)
-		r = &Row{fut: q.fut, ctx: ctx, q: q}
-		b.rows = append(b.rows, r)
-		return pendingCmd{&q.cmd, &q.own}
-	}) {
-		return r
+	if h, ok := tx.hold(heldQueryRow, ctx, sql, args); ok {
+		return h.r
 	}
 	return tx.x.queryRow(ctx, tx, sql, args)
 }
@@ -474,12 +496,8 @@ func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
 // out at once, with what was held before it.
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
 	if len(args) > 0 {
-		var e *pendingExec
-		if tx.hold(func(b *Batch) pendingCmd {
-			e = b.exec(&pendingExec{x: tx.x, t: tx, ctx: ctx}, sql, args)
-			return pendingCmd{&e.cmd, &e.own}
-		}) {
-			return e.fut
+		if h, ok := tx.hold(heldExec, ctx, sql, args); ok {
+			return h.e.fut
 		}
 	}
 	return tx.x.exec(ctx, tx, sql, args)

@@ -249,6 +249,9 @@ func (r *Rows) loadNested(err error) bool {
 // command of a batch is not sent again on its own (a batch runs all or
 // nothing): its type is looked up for the next attempt, and ok is false.
 func (x *common) unknownParamType(err error) (oid uint32, ok bool) {
+	if err == nil {
+		return 0, false // before the targets below, which escape: no allocation for success
+	}
 	var ute *codec.UnknownTypeError
 	var ee *codec.EncodeError
 	if x == nil || x.types == nil || !errors.As(err, &ee) || !errors.As(err, &ute) {
