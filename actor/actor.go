@@ -204,6 +204,7 @@ type Actor struct {
 	closeOnce sync.Once
 	cancelWG  sync.WaitGroup // CancelRequest goroutines
 	cancels   atomic.Int64   // CancelRequests written
+	onWritten atomic.Pointer[func(time.Duration)]
 
 	loop *loop
 }
@@ -282,6 +283,9 @@ func (a *Actor) send(ctx context.Context, cmd *Command) error {
 	// owns it. A cancel that overtakes the command finds nothing to cancel,
 	// and the loop then drops the command, whose context has ended.
 	cmd.watch(a)
+	if a.onWritten.Load() != nil {
+		cmd.sentAt = monotonic()
+	}
 	if err := a.mb.Send(ctx, message{cmd: cmd}); err != nil {
 		if cmd.stopWatch != nil {
 			cmd.stopWatch()
@@ -402,6 +406,17 @@ func (a *Actor) ServerParameter(name string) string {
 		return (*p)[name]
 	}
 	return ""
+}
+
+// OnWritten makes the actor call fn, on its own goroutine, with how long
+// each command waited from Send until its bytes were written to the socket
+// (or handed to the writer); nil stops it. fn must not block.
+func (a *Actor) OnWritten(fn func(waited time.Duration)) {
+	if fn == nil {
+		a.onWritten.Store(nil)
+		return
+	}
+	a.onWritten.Store(&fn)
 }
 
 // CancelsSent returns how many CancelRequests the actor has written for
@@ -585,6 +600,7 @@ type Command struct {
 
 	ctx       context.Context
 	stopWatch func() bool
+	sentAt    int64 // monotonic() when sent, while the actor reports writes (OnWritten)
 	// released is set once the actor is done with the command (after its
 	// Result was resolved); cancelAsked when Cancel was called for it, and
 	// watchFired when its context ended before its answer: a cancel for it

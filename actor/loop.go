@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
@@ -337,7 +338,7 @@ func (l *loop) flush() error {
 		if err != nil {
 			return fmt.Errorf("write to server: %w", err)
 		}
-		l.wroteUpTo = l.encodedSeq
+		l.wrote()
 		if n == len(l.wbuf) {
 			l.wbuf = l.wbuf[:0]
 			return nil
@@ -361,10 +362,32 @@ func (l *loop) flush() error {
 		return l.killCause
 	}
 	l.writing = true
-	l.wroteUpTo = l.encodedSeq
+	l.wrote()
 	l.wbuf = l.spare
 	l.spare = nil
 	return nil
+}
+
+// wrote marks every command encoded so far as written, telling OnWritten
+// how long each waited since it was sent.
+func (l *loop) wrote() {
+	if p := l.a.onWritten.Load(); p != nil {
+		now := monotonic()
+		for i := l.inFlight() - 1; i >= 0; i-- {
+			e := l.at(i)
+			if e == nil {
+				continue
+			}
+			if e.seq <= l.wroteUpTo {
+				break
+			}
+			if c := e.cmd; c != nil && c.sentAt != 0 {
+				(*p)(time.Duration(now - c.sentAt))
+				c.sentAt = 0 // once, though it may have several entries
+			}
+		}
+	}
+	l.wroteUpTo = l.encodedSeq
 }
 
 // tryWrite writes what the socket takes without waiting: the descriptor

@@ -224,7 +224,6 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 // batch command before it is sent (a transaction's BEGIN pins, its COMMIT
 // unpins).
 func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error, b *Batch, items target, adjust func(*actor.Command)) *futures.Future[struct{}] {
-	since := monoNow()
 	b.sent = true
 	pb := &pendingBatch{ctx: ctx, b: b}
 	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
@@ -261,7 +260,7 @@ func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error
 		if st := p.c.stats; st != nil && b.traced {
 			st.batches.Add(1)
 		}
-		deliver(ctx, t, p, &pb.cmd, since)
+		deliver(ctx, t, p, &pb.cmd)
 		return &pb.own
 	}
 	if p.res != nil {

@@ -26,12 +26,6 @@ type target interface {
 // sendTo queues cmd on a connection t picks, or fails cmd. The connection
 // is stored in *dst (when dst is not nil) before the actor can call back.
 func sendTo(ctx context.Context, t target, cmd *actor.Command, dst **conn) {
-	sendToSince(ctx, t, cmd, dst, monoNow())
-}
-
-// sendToSince is sendTo for a command that has waited since since
-// (monoNow), which a pool's wait statistics count from.
-func sendToSince(ctx context.Context, t target, cmd *actor.Command, dst **conn, since time.Duration) {
 	p, err := t.pick(ctx)
 	if err != nil {
 		cmd.Fail(err)
@@ -40,13 +34,12 @@ func sendToSince(ctx context.Context, t target, cmd *actor.Command, dst **conn, 
 	if dst != nil {
 		*dst = p.c
 	}
-	deliver(ctx, t, p, cmd, since)
+	deliver(ctx, t, p, cmd)
 }
 
 // deliver queues cmd on the connection p that t picked, on behalf of p's
-// owner; a pool connection counts how long the command waited since since
-// (monoNow) to be handed to its actor.
-func deliver(ctx context.Context, t target, p picked, cmd *actor.Command, since time.Duration) {
+// owner; a pool connection counts it.
+func deliver(ctx context.Context, t target, p picked, cmd *actor.Command) {
 	cmd.Owner, cmd.OwnerErr = p.owner, p.ownerErr
 	cmd.Autocommit = multiplexed(t)
 	if p.res != nil {
@@ -56,7 +49,7 @@ func deliver(ctx context.Context, t target, p picked, cmd *actor.Command, since 
 	}
 	p.c.a.Do(ctx, cmd)
 	if st := p.c.stats; st != nil {
-		st.waited(monoNow() - since)
+		st.commands.Add(1)
 	}
 	if p.res != nil {
 		p.res.Release()
@@ -265,7 +258,7 @@ func (q *pendingQuery) dispatch() {
 	if q.attempts == 1 {
 		q.traceStart()
 	}
-	sendToSince(q.ctx, q.t, &q.cmd, &q.c, q.start)
+	sendTo(q.ctx, q.t, &q.cmd, &q.c)
 }
 
 // retry sends the query again as a fresh command (the old one is spent).
@@ -401,7 +394,7 @@ func (e *pendingExec) dispatch() {
 	if e.attempts == 1 {
 		e.traceStart()
 	}
-	sendToSince(e.ctx, e.t, &e.cmd, &e.c, e.start)
+	sendTo(e.ctx, e.t, &e.cmd, &e.c)
 }
 
 func (e *pendingExec) retry() {

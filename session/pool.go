@@ -181,6 +181,7 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	c.a, c.created, c.stats = a, time.Now(), &p.stats
+	a.OnWritten(p.stats.waited)
 	if lt := p.opts.MaxConnLifetime; lt > 0 {
 		j := time.Duration(0)
 		if p.opts.MaxConnLifetimeJitter > 0 {

@@ -326,6 +326,25 @@ func TestPoolStatsCounters(t *testing.T) {
 	if p50 <= 0 || p99 < p50 || p99 > 10*time.Second {
 		t.Fatalf("p50 %v, p99 %v", p50, p99)
 	}
+	// A command queued behind a slow one (max_in_flight=1) is written only
+	// once that one is answered: its wait shows it.
+	before := p.Stats().Wait
+	slow := p.Exec(ctx, "SELECT pg_sleep(0.3)")
+	time.Sleep(20 * time.Millisecond)
+	if _, err := p.Exec(ctx, "SELECT 1").Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	slow.Await(ctx)
+	after := p.Stats().Wait
+	longest := -1
+	for i := range after {
+		if after[i] > before[i] {
+			longest = i
+		}
+	}
+	if longest < 0 || session.WaitBucketBound(longest) < 200*time.Millisecond {
+		t.Fatalf("the command behind pg_sleep(0.3) waited under %v to be written", session.WaitBucketBound(longest))
+	}
 
 	// Commands queued behind one whose backend dies were never written:
 	// they are routed again, and counted.
@@ -335,7 +354,7 @@ func TestPoolStatsCounters(t *testing.T) {
 		wg.Go(func() { _, errs[i] = p.Exec(ctx, "SELECT pg_sleep(0.5)").Await(ctx) })
 	}
 	// One runs, the others wait behind it (max_in_flight=1).
-	waitFor(t, "the commands to be sent", func() bool { return p.Stats().Commands == 26 })
+	waitFor(t, "the commands to be sent", func() bool { return p.Stats().Commands == 28 })
 	time.Sleep(100 * time.Millisecond)
 	if _, err := cluster.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stats_me'"); err != nil {
 		t.Fatal(err)

@@ -39,10 +39,13 @@ type Stats struct {
 	// Batches counts SendBatch calls on the pool's connections.
 	Batches int64
 	// Commands counts the commands (a batch is one) handed to the actors
-	// of the pool's connections, and Wait how long they waited for that
-	// from the call: routing, waiting for a held connection, a full
-	// mailbox. Wait[i] counts waits below WaitBucketBound(i) (and at least
-	// the bound before); the last bucket has no upper bound.
+	// of the pool's connections, and Wait how long those that were
+	// written waited for it after being handed over: behind the commands
+	// queued before them, a Prepare they needed, a holder of the
+	// connection, or the coalescing of writes (the time a command waits to
+	// be routed, or for a held connection, is AcquireWait's). Wait[i]
+	// counts waits below WaitBucketBound(i) (and at least the bound
+	// before); the last bucket has no upper bound.
 	Commands int64
 	Wait     [WaitBuckets]int64
 }
@@ -112,9 +115,11 @@ type poolStats struct {
 	rerouted    atomic.Int64
 	batches     atomic.Int64
 	wait        [WaitBuckets]atomic.Int64
+	commands    atomic.Int64
 }
 
-// waited counts one command handed to an actor after d.
+// waited counts one command written to its server d after it was handed
+// to its actor (actor.OnWritten).
 func (s *poolStats) waited(d time.Duration) {
 	i := 0
 	if d > 0 {
@@ -181,8 +186,8 @@ func (ps *poolStats) statsInto(s *Stats) {
 	s.Batches = ps.batches.Load()
 	for i := range s.Wait {
 		s.Wait[i] = ps.wait[i].Load()
-		s.Commands += s.Wait[i]
 	}
+	s.Commands = ps.commands.Load()
 }
 
 // Stats returns current statistics.
