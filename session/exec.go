@@ -100,7 +100,10 @@ type conn struct {
 	tzLoc  *time.Location
 
 	// Pool bookkeeping.
-	retiring atomic.Bool  // the pool is closing it: route nothing new here
+	retiring atomic.Bool // the pool is closing it: route nothing new here
+	// letGo: its holder (a Tx or an acquired Conn) gave it back to the
+	// pool, and its actor is letting go of the pin (a routing hint).
+	letGo    atomic.Bool
 	lastUsed atomic.Int64 // unix nanoseconds of the last command routed here
 	expires  time.Time    // MaxConnLifetime plus jitter; zero: never
 	created  time.Time

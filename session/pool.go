@@ -268,11 +268,17 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			return picked{}, ErrPoolClosed
 		}
 		list := *p.conns.Load()
-		var best *conn
+		var best, lettingGo *conn
 		bestLoad, bestStalled := 0, true
 		sawDead := false
 		for _, c := range list {
-			if c.a.Pinned() || c.retiring.Load() {
+			if c.retiring.Load() {
+				continue
+			}
+			if c.a.Pinned() {
+				if lettingGo == nil && c.letGo.Load() {
+					lettingGo = c
+				}
 				continue
 			}
 			if !c.a.Alive() {
@@ -292,6 +298,12 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			p.kickReaper()
 		}
 		open := len(list) + int(p.grows.Load())
+		if best == nil && lettingGo != nil {
+			// Its holder just gave it back and the actor is finishing the
+			// release: wait for that rather than open a connection. Should
+			// someone pin it first, the command bounces and is routed again.
+			best, bestLoad, bestStalled = lettingGo, 0, false
+		}
 		if best != nil {
 			// Pipelining makes a busy connection cheap to share: open
 			// another only when even the least busy one has a queue.
@@ -403,6 +415,7 @@ func (p *Pool) acquire(ctx context.Context, why string) (*puddle.Resource[*conn]
 				continue
 			}
 		}
+		c.letGo.Store(false) // a holder again, until it gives the connection back
 		p.acquireWait.Add(int64(time.Since(start)))
 		p.traceAcquire(tctx, start, c.a.BackendPID(), nil)
 		return res, tctx, nil
@@ -441,6 +454,7 @@ func (p *Pool) release(res *puddle.Resource[*conn]) {
 		p.destroy(res, closeAfterRelease)
 		return
 	}
+	c.letGo.Store(true)
 	res.Release()
 }
 

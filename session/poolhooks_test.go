@@ -371,3 +371,39 @@ func TestPoolStatsCounters(t *testing.T) {
 		t.Fatalf("%d succeeded, stats %+v (errors %v)", ok, st, errs)
 	}
 }
+
+// TestPoolNoConnectionForALettingGoHolder: right after a holder gives its
+// connection back, the actor may still be finishing the release; a
+// multiplexed command then waits for it instead of opening a connection
+// (MaxConns leaves room for one).
+func TestPoolNoConnectionForALettingGoHolder(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	ctx := context.Background()
+	for i := range 100 {
+		if i%2 == 0 {
+			c, err := p.Acquire(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Release()
+		} else {
+			tx, err := p.Begin(ctx, session.TxOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, "SELECT 1").Await(ctx); err != nil { // takes the connection
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var v int32
+		if err := p.QueryRow(ctx, "SELECT $1::int4", int32(i)).Scan(&v); err != nil || v != int32(i) {
+			t.Fatal(v, err)
+		}
+	}
+	if st := p.Stats(); st.Opened.Demand+st.Opened.Grow+st.Opened.Min != 1 {
+		t.Fatalf("a pool used by one goroutine at a time opened %d connections: %+v", st.Opened.Demand+st.Opened.Grow+st.Opened.Min, st.Opened)
+	}
+}
