@@ -40,18 +40,33 @@ type ScanPlan struct {
 	c     Codec
 	known bool
 	oid   uint32
+	fast  fastScanner // c's, when it has one
 }
 
 // PlanScan looks up oid's codec for ScanPlan.Scan. Codecs registered
 // afterwards are not seen by the plan.
 func (r *Registry) PlanScan(oid uint32) ScanPlan {
 	c, known := r.Lookup(oid)
-	return ScanPlan{reg: r, c: c, known: known, oid: oid}
+	p := ScanPlan{reg: r, c: c, known: known, oid: oid}
+	if known {
+		p.fast, _ = c.(fastScanner)
+	}
+	return p
 }
 
 // Scan is ScanColumn with the lookup already done.
 func (p *ScanPlan) Scan(column string, format int16, src []byte, dest any, opts *Options) error {
-	err := p.reg.scan(p.c, p.known, p.oid, format, src, dest, opts)
+	var err error
+	if p.fast != nil && src != nil && (format == TextFormat || format == BinaryFormat) && plainDest(dest) {
+		// The commonest destinations are no Decoder: straight to the
+		// codec's own fast path, without the checks scan makes first.
+		var handled bool
+		if handled, err = p.fast.scanFast(format, src, dest, opts); !handled {
+			err = p.reg.scan(p.c, p.known, p.oid, format, src, dest, opts)
+		}
+	} else {
+		err = p.reg.scan(p.c, p.known, p.oid, format, src, dest, opts)
+	}
 	if err == nil {
 		return nil
 	}
@@ -60,6 +75,16 @@ func (p *ScanPlan) Scan(column string, format int16, src []byte, dest any, opts 
 		e.TypeName = p.c.Name()
 	}
 	return e
+}
+
+// plainDest reports whether dest is a pointer to one of the commonest
+// destination types, none of which is a Decoder.
+func plainDest(dest any) bool {
+	switch dest.(type) {
+	case *int64, *int32, *int16, *int, *float64, *float32, *string, *bool, *time.Time, *[]byte:
+		return true
+	}
+	return false
 }
 
 func (r *Registry) scan(c Codec, known bool, oid uint32, format int16, src []byte, dest any, opts *Options) error {
