@@ -4,7 +4,10 @@ go 1.26.0
 
 replace github.com/pgactor/pgactor => ../..
 
-require golang.org/x/tools v0.52.0
+require (
+	go.uber.org/goleak v1.3.0
+	golang.org/x/tools v0.52.0
+)
 
 require (
 	golang.org/x/mod v0.42.0 // indirect
