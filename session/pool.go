@@ -189,7 +189,7 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 		}
 		c.expires = c.created.Add(lt + j)
 	}
-	c.lastUsed.Store(time.Now().UnixNano())
+	c.lastUsed.Store(int64(monoNow()))
 	if err := p.types.refresh(ctx, &Session{c: c, cfg: p.cfg, common: p.common}); err != nil && p.logger != nil {
 		p.logger.WarnContext(ctx, "pgactor: checking loaded types against pg_type failed", "err", err)
 	}
@@ -310,7 +310,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			if (bestLoad >= growAt || bestStalled) && open < p.opts.MaxConns {
 				p.grow()
 			}
-			best.lastUsed.Store(time.Now().UnixNano())
+			best.lastUsed.Store(int64(monoNow())) // the monotonic clock alone: one clock read, not two
 			p.routed.Add(1)
 			return picked{c: best}, nil
 		}
@@ -644,7 +644,7 @@ func (p *Pool) checkHealth() {
 	for _, res := range p.p.AcquireAllIdle() {
 		c := res.Value()
 		idle := c.a.InFlight() == 0 && c.a.Queued() == 0
-		idleFor := now.Sub(time.Unix(0, c.lastUsed.Load()))
+		idleFor := monoNow() - time.Duration(c.lastUsed.Load())
 		switch {
 		case !c.a.Alive():
 			p.destroy(res, closeDead)
