@@ -448,10 +448,15 @@ func (tx *Tx) commitInOne(ctx context.Context) (error, bool) {
 		tx.end()
 		return tx.withFailure(ErrTxCommitRollback), true
 	}
-	send := context.WithoutCancel(ctx)
-	pk, err := tx.home.pick(send)
-	f := tx.x.deliverBatch(send, tx.home, pk, err, out, tx, nil)
+	// Waiting for a connection (every one of a Pool's may be held) ends
+	// with ctx; nothing was sent then, so nothing committed.
+	pk, err := tx.home.pick(ctx)
+	f := tx.x.deliverBatch(context.WithoutCancel(ctx), tx.home, pk, err, out, tx, nil)
 	tx.flushMu.Unlock()
+	if err != nil {
+		tx.end()
+		return errors.Join(ErrTxCommitRollback, wrapCtx(ctx, err)), true
+	}
 	_, err = f.Await(ctx)
 	tx.end()
 	if err != nil {
