@@ -560,6 +560,28 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if err, ok := tx.commitInOne(ctx); ok {
 		return err
 	}
+	// A Pool's transaction that has not begun takes its connection now,
+	// waiting no longer than ctx (nothing was sent if that fails).
+	tx.mu.Lock()
+	mustBegin := tx.begun == nil && tx.held != nil && len(tx.held.cmds) > 0
+	tx.mu.Unlock()
+	if mustBegin {
+		if err := tx.connect(ctx); err != nil {
+			tx.flushMu.Lock()
+			tx.mu.Lock()
+			held := tx.held
+			tx.held = nil
+			tx.mu.Unlock()
+			tx.flushMu.Unlock()
+			if held != nil {
+				for _, c := range held.cmds {
+					c.Fail(err)
+				}
+			}
+			tx.end()
+			return errors.Join(ErrTxCommitRollback, wrapCtx(ctx, err))
+		}
+	}
 	// What is held goes out now with COMMIT behind it (and BEGIN in front
 	// when nothing went before): one batch, one round trip.
 	f, final, err := tx.flushCommit(context.WithoutCancel(ctx))

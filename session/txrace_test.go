@@ -312,10 +312,10 @@ func TestOneBatchTransactionsShareConnections(t *testing.T) {
 	}
 }
 
-// TestOneBatchCommitWaitsNoLongerThanItsContext: a transaction committed
-// in one batch on a pool whose every connection is held waits for one only
-// as long as Commit's context allows; nothing of it runs.
-func TestOneBatchCommitWaitsNoLongerThanItsContext(t *testing.T) {
+// TestCommitWaitsNoLongerThanItsContext: a transaction that has not begun
+// yet, committed on a pool whose every connection is held, waits for one
+// only as long as Commit's context allows; nothing of it runs.
+func TestCommitWaitsNoLongerThanItsContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	d := dsn(t, pgtest.Trust)
@@ -323,33 +323,37 @@ func TestOneBatchCommitWaitsNoLongerThanItsContext(t *testing.T) {
 	if _, err := p.Exec(ctx, "CREATE TABLE IF NOT EXISTS txwait (tag text)").Await(ctx); err != nil {
 		t.Fatal(err)
 	}
-	holder, err := p.Begin(ctx, session.TxOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := holder.Exec(ctx, "SELECT 1").Await(ctx); err != nil { // takes the only connection
-		t.Fatal(err)
-	}
-	tag := runTag()
-	tx, err := p.Begin(ctx, session.TxOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx.Exec(ctx, "INSERT INTO txwait VALUES ($1)", tag)
-	short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
-	defer stop()
-	began := time.Now()
-	err = tx.Commit(short)
-	if !errors.Is(err, session.ErrTxCommitRollback) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, session.ErrCommitOutcomeUnknown) {
-		t.Fatalf("Commit with every connection held: %v; want ErrTxCommitRollback and its deadline", err)
-	}
-	if waited := time.Since(began); waited > 2*time.Second {
-		t.Fatalf("Commit waited %v past a 100ms context", waited)
-	}
-	if err := holder.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n := countRows(t, connect(t, d), "txwait", tag); n != 0 {
-		t.Fatalf("%d rows of a transaction that never went out", n)
+	// Without options the transaction is one batch; with them it needs a
+	// connection of its own for BEGIN ... COMMIT. Either way it waits.
+	for _, opts := range []session.TxOptions{{}, {IsoLevel: "repeatable read"}} {
+		holder, err := p.Begin(ctx, session.TxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := holder.Exec(ctx, "SELECT 1").Await(ctx); err != nil { // takes the only connection
+			t.Fatal(err)
+		}
+		tag := runTag()
+		tx, err := p.Begin(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx.Exec(ctx, "INSERT INTO txwait VALUES ($1)", tag)
+		short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+		began := time.Now()
+		err = tx.Commit(short)
+		stop()
+		if !errors.Is(err, session.ErrTxCommitRollback) || !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, session.ErrCommitOutcomeUnknown) {
+			t.Fatalf("%+v: Commit with every connection held: %v; want ErrTxCommitRollback and its deadline", opts, err)
+		}
+		if waited := time.Since(began); waited > 2*time.Second {
+			t.Fatalf("%+v: Commit waited %v past a 100ms context", opts, waited)
+		}
+		if err := holder.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, connectOnce(t, d), "txwait", tag); n != 0 {
+			t.Fatalf("%+v: %d rows of a transaction that never went out", opts, n)
+		}
 	}
 }
