@@ -48,7 +48,7 @@ type Future[T any] struct {
 	released  atomic.Bool
 	waited    atomic.Bool
 	// onWait, when set, runs the first time someone waits (SetOnWait).
-	onWait func()
+	onWait func(context.Context)
 
 	// seen holds the observed and watched bits; cleanup is the report
 	// armed by ReportUnobserved, written before watched is set (see
@@ -60,13 +60,16 @@ type Future[T any] struct {
 // SetOnWait makes fn run, once, the first time someone waits for the
 // future while it is pending (Await, Done, AwaitAll): for results produced
 // on demand, such as a transaction's commands that are held until one of
-// their results is wanted. Call it before the future is shared.
-func (f *Future[T]) SetOnWait(fn func()) { f.onWait = fn }
+// their results is wanted. fn gets the waiter's context (Await's,
+// AwaitAll's; context.Background() for Done), so that it waits for
+// nothing longer than the waiter would. Call it before the future is
+// shared.
+func (f *Future[T]) SetOnWait(fn func(ctx context.Context)) { f.onWait = fn }
 
 // wait runs onWait if this is the first wait on a pending future.
-func (f *Future[T]) wait() {
+func (f *Future[T]) wait(ctx context.Context) {
 	if f.onWait != nil && f.state.Load() != resolved && f.waited.CompareAndSwap(false, true) {
-		f.onWait()
+		f.onWait(ctx)
 	}
 }
 
@@ -132,7 +135,12 @@ func (f *Future[T]) Resolve(v T, err error) bool {
 // resolution it may be a shared, already closed one.
 func (f *Future[T]) Done() <-chan struct{} {
 	f.observe()
-	f.wait()
+	f.wait(context.Background())
+	return f.doneChan()
+}
+
+// doneChan is Done once the waiting was seen to.
+func (f *Future[T]) doneChan() <-chan struct{} {
 	if d := f.done.Load(); d != nil {
 		return d.(chan struct{})
 	}
@@ -161,7 +169,8 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	if f.state.Load() == resolved {
 		return f.val, f.err
 	}
-	done := f.Done()
+	f.wait(ctx)
+	done := f.doneChan()
 	ctxDone := ctx.Done()
 	if ctxDone == nil {
 		<-done
@@ -208,8 +217,9 @@ func AwaitAll[T any](ctx context.Context, fs ...*Future[T]) error {
 		if f.state.Load() == resolved {
 			continue
 		}
+		f.wait(ctx)
 		select {
-		case <-f.Done():
+		case <-f.doneChan():
 		case <-ctxDone:
 			if f.state.Load() != resolved {
 				return ctx.Err()

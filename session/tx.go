@@ -97,7 +97,7 @@ type Tx struct {
 	pool      *Pool
 	ctx       context.Context
 	beginSQL  string
-	flushHook func() // tx.flushOnWait, made once
+	flushHook func(context.Context) // tx.flushOnWait, made once
 	flushMu   sync.Mutex
 
 	mu      sync.Mutex
@@ -292,8 +292,14 @@ func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (
 
 // flushOnWait sends the held commands when someone waits for one of them.
 // A Pool's transaction may have to wait for a connection first: for as
-// long as the context it began with allows.
-func (tx *Tx) flushOnWait() { _ = tx.flush(tx.ctx) } // a failure reaches the held commands
+// long as the waiter's context allows, or, for a waiter without one
+// (Future.Done), the context the transaction began with.
+func (tx *Tx) flushOnWait(ctx context.Context) {
+	if ctx.Done() == nil {
+		ctx = tx.ctx
+	}
+	_ = tx.flush(ctx) // a failure reaches the held commands
+}
 
 // flush sends the held commands as one batch, with BEGIN in front when it
 // has not gone yet (the batch then takes the connection for the

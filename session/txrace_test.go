@@ -357,3 +357,36 @@ func TestCommitWaitsNoLongerThanItsContext(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldResultWaitsNoLongerThanItsWaiter: waiting for a held command's
+// result makes a Pool's transaction take a connection; with every one held
+// that waits only as long as the waiter's context, though Begin's has no
+// deadline.
+func TestHeldResultWaitsNoLongerThanItsWaiter(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 1})
+	holder, err := p.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx)
+	if _, err := holder.Exec(ctx, "SELECT 1").Await(ctx); err != nil { // takes the only connection
+		t.Fatal(err)
+	}
+	tx, err := p.Begin(ctx, session.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer stop()
+	began := time.Now()
+	var v int
+	err = tx.QueryRow(short, "SELECT $1::int4", 1).Scan(&v)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Scan with every connection held: %v; want its deadline", err)
+	}
+	if waited := time.Since(began); waited > 2*time.Second {
+		t.Fatalf("Scan waited %v past a 100ms context", waited)
+	}
+}
