@@ -1,7 +1,16 @@
 // Package actor runs one PostgreSQL connection as an actor: a loop
 // goroutine that alone owns the sans-IO wire.Client, a reader goroutine that
-// turns the socket into byte chunks, and a writer goroutine that turns
-// batches of encoded commands into socket writes.
+// turns the socket into byte chunks when the loop asks it to, and a writer
+// goroutine for writes that do not fit in the socket's buffer at once.
+//
+// The loop reads the socket itself while it waits for nothing but the
+// server (commands in flight, all written, no consumer to wait for, no
+// COPY; not under TLS): an answer then reaches the caller in one goroutine
+// hop instead of two. Commands that arrive meanwhile wait in the mailbox
+// until the server answers (it could not run them sooner), and a control
+// message (a cancel, Close) or a kill ends the read through a read
+// deadline. Otherwise, and for an idle connection after a short while,
+// the reader reads, so the socket is always watched.
 //
 // Callers hand the actor Commands through a bounded mailbox and learn the
 // outcome from futures and row streams; no lock guards the connection.
@@ -206,6 +215,14 @@ type Actor struct {
 	cancels   atomic.Int64   // CancelRequests written
 	onWritten atomic.Pointer[func(time.Duration)]
 
+	// The loop reading the socket itself (readDirect) is woken by a read
+	// deadline: interruptRead sets one when a control message was sent
+	// (ctlSeq counts them) or the actor was killed.
+	directReading atomic.Bool
+	directReads   atomic.Uint64 // reads the loop made itself, for tests
+	ctlSeq        atomic.Uint64
+	killed        atomic.Bool
+
 	loop *loop
 }
 
@@ -252,6 +269,7 @@ func Connect(ctx context.Context, dialer Dialer, cfg Config) (*Actor, error) {
 	}
 	a.pid, a.secret = client.BackendKey()
 	a.alive.Store(true)
+	a.progress.Store(monotonic())
 	a.txStatus.Store(uint32(client.TxStatus()))
 	a.loop = newLoop(a, client)
 	a.loop.publishParams()
@@ -305,8 +323,27 @@ func (a *Actor) send(ctx context.Context, cmd *Command) error {
 // once the command is answered or the actor is closing.
 func (a *Actor) Cancel(cmd *Command) {
 	cmd.cancelAsked.Store(true)
-	a.mb.SendControl(message{cmd: cmd, ctl: ctlCancel})
+	a.sendControl(message{cmd: cmd, ctl: ctlCancel})
 }
+
+// sendControl puts m on the control lane and wakes the loop should it be
+// reading the socket itself.
+func (a *Actor) sendControl(m message) error {
+	err := a.mb.SendControl(m)
+	a.ctlSeq.Add(1)
+	a.interruptRead()
+	return err
+}
+
+// interruptRead ends a read of the loop's own (readDirect), so that it
+// looks at what was sent to it.
+func (a *Actor) interruptRead() {
+	if a.directReading.Load() {
+		a.conn.SetReadDeadline(longAgo)
+	}
+}
+
+var longAgo = time.Unix(1, 0)
 
 // Do is Send, resolving cmd with the error when it cannot be queued, so the
 // caller only ever waits on the command's futures.
@@ -334,7 +371,7 @@ func (a *Actor) deathCause() error {
 // and concurrently with commands; it returns once all goroutines exited.
 func (a *Actor) Close(ctx context.Context) error {
 	a.closeOnce.Do(func() {
-		a.mb.SendControl(message{ctl: ctlClose})
+		a.sendControl(message{ctl: ctlClose})
 		a.mb.Close()
 	})
 	select {
@@ -351,7 +388,9 @@ func (a *Actor) Close(ctx context.Context) error {
 func (a *Actor) kill(cause error) {
 	a.loop.killOnce.Do(func() {
 		a.loop.killCause = cause
+		a.killed.Store(true)
 		close(a.loop.killc)
+		a.interruptRead()
 	})
 }
 
@@ -375,12 +414,29 @@ func (a *Actor) InFlight() int { return int(a.inFlight.Load()) }
 // SinceProgress returns how long the actor has been working without
 // finishing a command: zero when it has nothing in flight. A pool uses it to
 // route around a connection stuck behind a long query.
-func (a *Actor) SinceProgress() time.Duration {
+func (a *Actor) SinceProgress() time.Duration { return a.SinceProgressAt(Now()) }
+
+// SinceProgressAt is SinceProgress as of now, a reading of Now: one clock
+// reading serves a caller looking at many actors.
+func (a *Actor) SinceProgressAt(now int64) time.Duration {
 	if a.inFlight.Load() == 0 {
+		return 0
+	}
+	return time.Duration(now - a.progress.Load())
+}
+
+// IdleFor returns how long the actor has had nothing in flight: since it
+// finished its last command, or since it connected. Zero while it works.
+func (a *Actor) IdleFor() time.Duration {
+	if a.inFlight.Load() != 0 {
 		return 0
 	}
 	return time.Duration(monotonic() - a.progress.Load())
 }
+
+// Now reads the clock SinceProgressAt takes: nanoseconds on the process's
+// monotonic clock.
+func Now() int64 { return monotonic() }
 
 // monotonic is nanoseconds on the process's monotonic clock.
 func monotonic() int64 { return int64(time.Since(epoch)) }
@@ -639,7 +695,7 @@ func (c *Command) watch(a *Actor) {
 		// The control lane holds more than can ever be in flight or queued,
 		// so this cannot fail for lack of room; after Close it fails and
 		// the loop's final cleanup answers the command anyway.
-		a.mb.SendControl(message{cmd: c, ctl: ctlCancel})
+		a.sendControl(message{cmd: c, ctl: ctlCancel})
 	})
 }
 

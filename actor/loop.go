@@ -2,9 +2,12 @@ package actor
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -43,9 +46,20 @@ type loop struct {
 	// once, since its caller is pipelining one unit of work.
 	ownedArrived bool
 
-	// Reading.
-	readc  chan readResult
-	paused *blocked // a consumer with a full stream; reading stops until it takes the batch
+	// Reading. The reader goroutine reads one chunk each time it is asked
+	// (readReq); while it is not reading, the loop reads the socket itself
+	// when it has nothing to wait for but the server (readDirect), which
+	// saves a goroutine hop on every answer.
+	progressed bool // a command finished in this chunk of server data (Actor.progress)
+	readc      chan readResult
+	readReq    chan struct{}
+	direct     bool   // the loop may read the socket itself (directOK)
+	readerBusy bool   // the reader was asked and has not answered yet
+	slab       []byte // what the next read fills; used by whoever reads
+	ctlSeen    uint64 // Actor.ctlSeq when the loop last looked at its control lane
+	idleTimer  *time.Timer
+	idleArmed  bool
+	paused     *blocked // a consumer with a full stream; reading stops until it takes the batch
 
 	cache *stmtCache
 	// preparing is the cached statement whose Prepare is out: commands
@@ -137,6 +151,7 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 		writec:  make(chan []byte),
 		wdone:   make(chan writeResult, 1),
 		readc:   make(chan readResult, 1),
+		readReq: make(chan struct{}, 1),
 		killc:   make(chan struct{}),
 		quit:    make(chan struct{}),
 		cache:   newStmtCache(size, &a.stmts),
@@ -144,6 +159,8 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 }
 
 func (l *loop) start(leftover []byte) {
+	_, isTLS := l.a.conn.(*tls.Conn)
+	l.direct = !isTLS
 	if sc, ok := l.a.conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			l.raw = raw
@@ -180,8 +197,14 @@ func (l *loop) run(leftover []byte) {
 		}
 	}
 	ctl, data := a.mb.Control(), a.mb.Receive()
+	fast := 0        // turns taken by the fast path since the last full select
+	yielded := false // the loop yielded once before its next read of its own
+	l.idleTimer = time.NewTimer(time.Hour)
+	l.idleTimer.Stop()
+	defer l.idleTimer.Stop()
 	for {
 		// Control first: cancels and close must not wait behind work.
+		l.ctlSeen = a.ctlSeq.Load()
 		select {
 		case m, ok := <-ctl:
 			if !ok {
@@ -212,6 +235,7 @@ func (l *loop) run(leftover []byte) {
 		var unblock chan<- []RawRow
 		var canceled <-chan struct{}
 		var batch []RawRow
+		var idle <-chan time.Time
 		if l.paused == nil {
 			readc = l.readc
 		} else {
@@ -222,7 +246,60 @@ func (l *loop) run(leftover []byte) {
 
 		arrived := false                    // this turn only took new commands (or freed the writer)
 		fresh := len(l.wbuf) == l.heldBytes // nothing but held-back commands waits to go out
+
+		// The turns of a busy connection are nearly all server data or new
+		// commands: look for those first without the full select, which
+		// locks every channel it waits on. A full select every fastTurns
+		// turns keeps every other input from waiting long behind them.
+		if fast < fastTurns {
+			fast++
+			if r, got := tryRead(readc); got {
+				l.readerBusy = false
+				if cause = l.received(r); cause != nil {
+					return
+				}
+				goto turned
+			}
+			if m, ok, got := tryRecv(recv); got {
+				if !ok {
+					data = nil
+				} else {
+					arrived = fresh
+					data = l.acceptAll(m, data)
+				}
+				goto turned
+			}
+		}
+		fast = 0
+		if l.canReadDirect() {
+			if !yielded && l.inFlight() > 1 {
+				// More answers are coming: let the callers answered this
+				// turn run first and send their next commands, so that
+				// they go out in one write, and so that more answers wait
+				// to be read at once.
+				yielded = true
+				runtime.Gosched()
+				continue
+			}
+			yielded = false
+			if cause = l.readDirect(); cause != nil {
+				return
+			}
+			goto turned
+		}
+		if l.paused == nil && !l.readerBusy {
+			if l.inFlight() > 0 || l.writing || l.copying != nil || !l.directOK() {
+				l.askReader()
+			} else {
+				idle = l.armIdle()
+			}
+		}
 		select {
+		case <-idle:
+			// Nothing asked of the server for a while: let the reader
+			// watch the socket (notifications, a server going away).
+			l.idleArmed = false
+			l.askReader()
 		case m, ok := <-ctl:
 			if !ok {
 				ctl = nil
@@ -235,26 +312,10 @@ func (l *loop) run(leftover []byte) {
 				break
 			}
 			arrived = fresh
-			l.accept(m.cmd)
-			// Take whatever else is waiting, so it all goes out in one write.
-			for l.inFlight() < a.cfg.MaxInFlight && l.preparing == nil {
-				m, ok, got := tryRecv(data)
-				if !got {
-					break
-				}
-				if !ok {
-					data = nil
-					break
-				}
-				l.accept(m.cmd)
-			}
+			data = l.acceptAll(m, data)
 		case r := <-readc:
-			if r.err != nil {
-				cause = r.err
-				return
-			}
-			l.client.Receive(r.data)
-			if cause = l.processEvents(); cause != nil {
+			l.readerBusy = false
+			if cause = l.received(r); cause != nil {
 				return
 			}
 		case unblock <- batch:
@@ -281,6 +342,7 @@ func (l *loop) run(leftover []byte) {
 			cause = l.killCause
 			return
 		}
+	turned:
 		if arrived && !l.ownedArrived && l.serverBusy() && len(l.wbuf) < coalesceMax {
 			// Coalesce: see serverBusy.
 			l.heldBytes = len(l.wbuf)
@@ -313,7 +375,52 @@ func (l *loop) serverBusy() bool {
 	return h != nil && h.seq <= l.wroteUpTo && l.copying == nil && !l.client.Copying()
 }
 
+// fastTurns bounds the turns run's fast path takes in a row.
+const fastTurns = 16
+
+// acceptAll accepts m's command and whatever else waits in data, so it all
+// goes out in one write; it returns data, nil once the mailbox closed.
+func (l *loop) acceptAll(m message, data <-chan message) <-chan message {
+	l.accept(m.cmd)
+	for l.inFlight() < l.a.cfg.MaxInFlight && l.preparing == nil {
+		m, ok, got := tryRecv(data)
+		if !got {
+			break
+		}
+		if !ok {
+			return nil
+		}
+		l.accept(m.cmd)
+	}
+	return data
+}
+
+// received hands a chunk from the reader to the wire client and its
+// events to their commands.
+func (l *loop) received(r readResult) error {
+	if r.err != nil {
+		return r.err
+	}
+	l.client.Receive(r.data)
+	return l.processEvents()
+}
+
+func tryRead(c <-chan readResult) (r readResult, got bool) {
+	if c == nil {
+		return r, false
+	}
+	select {
+	case r = <-c:
+		return r, true
+	default:
+		return r, false
+	}
+}
+
 func tryRecv(c <-chan message) (m message, ok, got bool) {
+	if c == nil {
+		return m, false, false
+	}
 	select {
 	case m, ok = <-c:
 		return m, ok, true
@@ -464,39 +571,168 @@ func (l *loop) control(m message) {
 	}
 }
 
-// readLoop is the reader goroutine: socket → chunks → loop. It reads into
-// slabs and hands out disjoint pieces of them; nothing writes to a piece
-// once handed out, which is what lets rows be views into it.
+// readLoop is the reader goroutine: one chunk of the socket each time the
+// loop asks. It reads into slabs and hands out disjoint pieces of them;
+// nothing writes to a piece once handed out, which is what lets rows be
+// views into it.
 func (l *loop) readLoop() {
 	defer l.wg.Done()
-	size := l.a.cfg.ReadBufferSize
-	slab := make([]byte, size)
 	for {
-		if len(slab) < size/16 {
-			slab = make([]byte, size)
+		select {
+		case <-l.readReq:
+		case <-l.quit:
+			return
 		}
-		n, err := l.a.conn.Read(slab)
-		var r readResult
-		if n > 0 {
-			r.data = slab[:n:n]
-			slab = slab[n:]
+		if l.a.inFlight.Load() > 1 {
+			// More answers are coming: let the loop and the callers it
+			// answered run first, so that this read takes more of them
+			// at once.
+			runtime.Gosched()
 		}
-		if n > 0 {
-			select {
-			case l.readc <- r:
-			case <-l.quit:
-				return
-			}
+		r := l.readChunk()
+		select {
+		case l.readc <- r:
+		case <-l.quit:
+			return
 		}
-		if err != nil {
-			select {
-			case l.readc <- readResult{err: readError(err)}:
-			case <-l.quit:
-			}
+		if r.err != nil {
 			return
 		}
 	}
 }
+
+// readChunk reads what the socket has (waiting for something) into the
+// slab and cuts it off. A read deadline only ever interrupts a read of the
+// loop's own (interruptRead); one that reaches the reader is cleared.
+func (l *loop) readChunk() readResult {
+	size := l.a.cfg.ReadBufferSize
+	for {
+		if len(l.slab) < size/16 {
+			l.slab = make([]byte, size)
+		}
+		n, err := l.a.conn.Read(l.slab)
+		var r readResult
+		if n > 0 {
+			r.data = l.slab[:n:n]
+			l.slab = l.slab[n:]
+		}
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			l.a.conn.SetReadDeadline(time.Time{})
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		if err != nil {
+			r.err = readError(err)
+		}
+		if n > 0 || r.err != nil {
+			return r
+		}
+	}
+}
+
+// askReader has the reader read the next chunk.
+func (l *loop) askReader() {
+	l.disarmIdle()
+	l.readerBusy = true
+	l.readReq <- struct{}{} // never blocks: the reader answers before it is asked again
+}
+
+// directOK reports whether the loop may read the socket itself: not under
+// TLS, where a read that a deadline ended is not to be trusted to leave the
+// stream intact.
+func (l *loop) directOK() bool { return l.direct }
+
+// canReadDirect reports whether the loop has nothing to wait for but the
+// server: commands in flight, all their bytes written (or held back while
+// the server is busy, see serverBusy), no consumer to wait for, no COPY
+// data to pass on, no write under way, and the reader not reading.
+// Commands arriving meanwhile wait in the mailbox until the server answers;
+// a control message or a kill interrupts the read (interruptRead).
+func (l *loop) canReadDirect() bool {
+	return l.directOK() && !l.readerBusy && l.paused == nil && !l.writing &&
+		l.copying == nil && !l.client.Copying() && l.inFlight() > 0 &&
+		len(l.wbuf) == l.heldBytes
+}
+
+// readDirect reads the socket on the loop's goroutine until the server
+// sends something or interruptRead ends the wait.
+func (l *loop) readDirect() error {
+	a := l.a
+	l.disarmIdle()
+	a.directReading.Store(true)
+	// Checked after the store, as interruptRead checks the flag after its
+	// own: one of the two sides always sees the other.
+	if a.killed.Load() {
+		a.directReading.Store(false)
+		return l.killCause // written before killed was set
+	}
+	if a.ctlSeq.Load() != l.ctlSeen {
+		a.directReading.Store(false)
+		return nil // the next turn takes it
+	}
+	r := l.readChunkOnce()
+	a.directReading.Store(false)
+	a.directReads.Add(1)
+	if r.data != nil {
+		l.client.Receive(r.data)
+		if err := l.processEvents(); err != nil {
+			return err
+		}
+	}
+	if r.err == nil && a.killed.Load() {
+		return l.killCause
+	}
+	return r.err
+}
+
+// readChunkOnce is readChunk for the loop: a deadline (interruptRead) ends
+// it with whatever came.
+func (l *loop) readChunkOnce() readResult {
+	size := l.a.cfg.ReadBufferSize
+	if len(l.slab) < size/16 {
+		l.slab = make([]byte, size)
+	}
+	n, err := l.a.conn.Read(l.slab)
+	var r readResult
+	if n > 0 {
+		r.data = l.slab[:n:n]
+		l.slab = l.slab[n:]
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			l.a.conn.SetReadDeadline(time.Time{})
+		} else {
+			r.err = readError(err)
+		}
+	}
+	return r
+}
+
+// armIdle starts the wait after which an idle connection's socket is
+// handed to the reader, and returns its channel.
+func (l *loop) armIdle() <-chan time.Time {
+	if !l.idleArmed {
+		l.idleTimer.Reset(idleWatchAfter)
+		l.idleArmed = true
+	}
+	return l.idleTimer.C
+}
+
+// disarmIdle stops the idle wait: the connection is busy again.
+func (l *loop) disarmIdle() {
+	if l.idleArmed {
+		l.idleTimer.Stop()
+		l.idleArmed = false
+	}
+}
+
+// idleWatchAfter is how long an idle connection's socket goes unread (a
+// notification or a server's goodbye waits that long at most): a command
+// that comes sooner is answered through the loop's own read, one hop
+// shorter than through the reader.
+const idleWatchAfter = 200 * time.Microsecond
 
 func readError(err error) error {
 	if errors.Is(err, net.ErrClosed) {

@@ -53,6 +53,12 @@ func (l *loop) processEvents() error {
 			l.headEvent(ev)
 		}
 	}
+	if l.progressed {
+		// Once per chunk of server data, not per command: a clock reading
+		// is not free.
+		l.progressed = false
+		l.a.progress.Store(monotonic())
+	}
 	if l.client.Dead() {
 		return l.client.Err()
 	}
@@ -242,7 +248,7 @@ func (l *loop) finishHead(rfq *wire.ReadyForQuery) {
 	defer l.recycle(h)
 	l.a.inFlight.Store(int64(l.inFlight()))
 	l.a.txStatus.Store(uint32(status))
-	l.a.progress.Store(monotonic())
+	l.progressed = true
 	if next := l.head(); next != nil {
 		next.txBefore = status
 		if next.cancelWhenHead {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -152,10 +154,12 @@ func measureCell(ctx context.Context, dsn string, postmaster int, w *workload, d
 			return err
 		}
 	}
+	stopProfile := startProfile(w.name, d.name(), r.Round)
 	m := meter{postmaster: postmaster}
 	m.begin()
 	s, err := w.run(ctx, h, dur)
 	m.end(r, s.ops)
+	stopProfile()
 	if err != nil {
 		return err
 	}
@@ -250,4 +254,30 @@ func runChild(spec string) int {
 		return 1
 	}
 	return 0
+}
+
+// profileEnv names a directory: when set, each cell's measured section is
+// CPU-profiled into <workload>-<driver>-<round>.prof there (go tool pprof).
+const profileEnv = "PGACTOR_BENCH_CPUPROFILE"
+
+func startProfile(workload, driver string, round int) (stop func()) {
+	dir := os.Getenv(profileEnv)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%s-%d.prof", workload, driver, round)))
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s: %v\n", profileEnv, err)
+		if f != nil {
+			f.Close()
+		}
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

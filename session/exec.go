@@ -104,8 +104,7 @@ type conn struct {
 	// letGo: its holder (a Tx or an acquired Conn) gave it back to the
 	// pool, and its actor is letting go of the pin (a routing hint).
 	letGo    atomic.Bool
-	lastUsed atomic.Int64 // monoNow() of the last command routed here
-	expires  time.Time    // MaxConnLifetime plus jitter; zero: never
+	expires  time.Time // MaxConnLifetime plus jitter; zero: never
 	created  time.Time
 	stats    *poolStats   // the pool's counters; nil for a Session's connection
 	closeWhy atomic.Int32 // a closeReason, set before the pool destroys it

@@ -189,7 +189,6 @@ func (p *Pool) construct(ctx context.Context) (*conn, error) {
 		}
 		c.expires = c.created.Add(lt + j)
 	}
-	c.lastUsed.Store(int64(monoNow()))
 	if err := p.types.refresh(ctx, &Session{c: c, cfg: p.cfg, common: p.common}); err != nil && p.logger != nil {
 		p.logger.WarnContext(ctx, "pgactor: checking loaded types against pg_type failed", "err", err)
 	}
@@ -270,6 +269,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		list := *p.conns.Load()
 		var best, lettingGo *conn
 		bestLoad, bestStalled := 0, true
+		var now int64 // one clock reading for the whole list, taken when first needed
 		sawDead := false
 		for _, c := range list {
 			if c.retiring.Load() {
@@ -286,7 +286,13 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 				continue
 			}
 			load := c.a.InFlight() + c.a.Queued()
-			stalled := load > 0 && c.a.SinceProgress() > stallAfter
+			stalled := false
+			if load > 0 {
+				if now == 0 {
+					now = actor.Now()
+				}
+				stalled = c.a.SinceProgressAt(now) > stallAfter
+			}
 			if best == nil || (bestStalled && !stalled) || (stalled == bestStalled && load < bestLoad) {
 				best, bestLoad, bestStalled = c, load, stalled
 				if load == 0 {
@@ -310,7 +316,6 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 			if (bestLoad >= growAt || bestStalled) && open < p.opts.MaxConns {
 				p.grow()
 			}
-			best.lastUsed.Store(int64(monoNow())) // the monotonic clock alone: one clock read, not two
 			p.routed.Add(1)
 			return picked{c: best}, nil
 		}
@@ -644,7 +649,7 @@ func (p *Pool) checkHealth() {
 	for _, res := range p.p.AcquireAllIdle() {
 		c := res.Value()
 		idle := c.a.InFlight() == 0 && c.a.Queued() == 0
-		idleFor := monoNow() - time.Duration(c.lastUsed.Load())
+		idleFor := c.a.IdleFor()
 		switch {
 		case !c.a.Alive():
 			p.destroy(res, closeDead)

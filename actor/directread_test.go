@@ -1,0 +1,114 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/internal/pgtest"
+)
+
+// The loop reads the socket itself while it waits for nothing but the
+// server. These tests hold it in that read (one long command in flight)
+// and check that everything that must reach it then still does: a cancel,
+// a kill, commands from other goroutines; and that an idle connection's
+// socket is still watched.
+
+// sleepingActor returns an actor whose loop is reading the socket itself,
+// waiting for cmd, a pg_sleep of secs seconds sent with ctx.
+func sleepingActor(t *testing.T, ctx context.Context, secs float64) (*actor.Actor, *actor.Command) {
+	t.Helper()
+	a := connect(t, config(t, pgtest.Trust))
+	if _, err := exec(context.Background(), a, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	cmd := &actor.Command{Kind: actor.CmdSimple, SQL: fmt.Sprintf("SELECT pg_sleep(%g)", secs)}
+	a.Do(ctx, cmd)
+	waitFor(t, func() bool { return a.InFlight() == 1 && actor.ReadingDirect(a) })
+	return a, cmd
+}
+
+func TestDirectReadCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a, sleep := sleepingActor(t, ctx, 60)
+	start := time.Now()
+	cancel()
+	if _, err := sleep.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled command: %v", err)
+	}
+	if rows, _, err := query(context.Background(), a, "SELECT 'after'"); err != nil || rows[0] != "after" {
+		t.Fatalf("after the cancel: %v %v", rows, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("cancel and the next query took %v: the server kept sleeping", d)
+	}
+	if a.CancelsSent() == 0 {
+		t.Fatal("no CancelRequest was sent")
+	}
+}
+
+func TestDirectReadCloseDeadline(t *testing.T) {
+	a, sleep := sleepingActor(t, context.Background(), 60)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := a.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Close took %v", d)
+	}
+	if _, err := sleep.Result.Await(context.Background()); !errors.Is(err, actor.ErrClosed) {
+		t.Fatalf("the command cut off: %v", err)
+	}
+}
+
+func TestDirectReadCommandsFromOthers(t *testing.T) {
+	a, sleep := sleepingActor(t, context.Background(), 0.3)
+	errs := make(chan error, 20)
+	for i := range 20 {
+		go func() {
+			rows, _, err := query(context.Background(), a, "SELECT $1::int8 * 3", int64(i))
+			if err == nil && (len(rows) != 1 || rows[0] != fmt.Sprint(i*3)) {
+				err = fmt.Errorf("query %d: got %v", i, rows)
+			}
+			errs <- err
+		}()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := sleep.Result.Await(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIdleSocketWatched: a connection with nothing in flight still sees
+// the server go away (through the reader, after idleWatchAfter).
+func TestIdleSocketWatched(t *testing.T) {
+	if cluster.External {
+		t.Skip("needs pg_terminate_backend on the harness's own server")
+	}
+	a := connect(t, config(t, pgtest.Trust))
+	for range 3 {
+		if _, err := exec(context.Background(), a, "SELECT 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cluster.Exec(context.Background(), fmt.Sprintf("SELECT pg_terminate_backend(%d)", a.BackendPID())); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle actor did not notice its server going away")
+	}
+	if a.Alive() {
+		t.Fatal("actor reports alive")
+	}
+}
