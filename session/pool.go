@@ -255,8 +255,12 @@ func (p *Pool) forget(c *conn) {
 // MaxConns) only when even the least busy connection has a queue of growAt,
 // or every connection is stalled behind a command that has run for stallAfter
 // without anything finishing; stalled connections get new work last.
+// Measured on 2 cores with 64 goroutines issuing one-row queries, 3 or 4
+// connections served best (6 to 8 cost 10–20% more per query, in writes,
+// reads and the server's switching between backends); growAt 16 opened 6
+// to 8 of them, 32 opens 4.
 const (
-	growAt     = 16
+	growAt     = 32
 	stallAfter = 2 * time.Millisecond
 )
 
