@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,10 +54,11 @@ type loop struct {
 	progressed bool // a command finished in this chunk of server data (Actor.progress)
 	readc      chan readResult
 	readReq    chan struct{}
-	direct     bool   // the loop may read the socket itself (directOK)
-	readerBusy bool   // the reader was asked and has not answered yet
-	slab       []byte // what the next read fills; used by whoever reads
-	ctlSeen    uint64 // Actor.ctlSeq when the loop last looked at its control lane
+	direct     bool        // the loop may read the socket itself (directOK)
+	readerBusy bool        // the reader is reading, until it sends a chunk marked last
+	readStop   atomic.Bool // the loop wants the socket back: the reader stops after its next chunk
+	slab       []byte      // what the next read fills; used by whoever reads
+	ctlSeen    uint64      // Actor.ctlSeq when the loop last looked at its control lane
 	idleTimer  *time.Timer
 	idleArmed  bool
 	paused     *blocked // a consumer with a full stream; reading stops until it takes the batch
@@ -133,6 +135,7 @@ type blocked struct {
 type readResult struct {
 	data []byte
 	err  error
+	last bool // the reader stopped after this chunk (readStop); ask it again
 }
 
 type writeResult struct {
@@ -254,7 +257,7 @@ func (l *loop) run(leftover []byte) {
 		if fast < fastTurns {
 			fast++
 			if r, got := tryRead(readc); got {
-				l.readerBusy = false
+				l.readerBusy = !r.last
 				if cause = l.received(r); cause != nil {
 					return
 				}
@@ -271,6 +274,10 @@ func (l *loop) run(leftover []byte) {
 			}
 		}
 		fast = 0
+		if l.readerBusy && !l.readStop.Load() && l.couldReadDirect() {
+			// Take the socket back from the reader after its next chunk.
+			l.readStop.Store(true)
+		}
 		if l.canReadDirect() {
 			if !yielded && l.inFlight() > 1 {
 				// More answers are coming: let the callers answered this
@@ -314,7 +321,7 @@ func (l *loop) run(leftover []byte) {
 			arrived = fresh
 			data = l.acceptAll(m, data)
 		case r := <-readc:
-			l.readerBusy = false
+			l.readerBusy = !r.last
 			if cause = l.received(r); cause != nil {
 				return
 			}
@@ -571,10 +578,11 @@ func (l *loop) control(m message) {
 	}
 }
 
-// readLoop is the reader goroutine: one chunk of the socket each time the
-// loop asks. It reads into slabs and hands out disjoint pieces of them;
-// nothing writes to a piece once handed out, which is what lets rows be
-// views into it.
+// readLoop is the reader goroutine. Asked to read (askReader), it reads
+// chunk after chunk until the loop wants the socket back (readStop), and
+// marks the chunk it stops after. It reads into slabs and hands out
+// disjoint pieces of them; nothing writes to a piece once handed out, which
+// is what lets rows be views into it.
 func (l *loop) readLoop() {
 	defer l.wg.Done()
 	for {
@@ -583,20 +591,26 @@ func (l *loop) readLoop() {
 		case <-l.quit:
 			return
 		}
-		if l.a.inFlight.Load() > 1 {
-			// More answers are coming: let the loop and the callers it
-			// answered run first, so that this read takes more of them
-			// at once.
-			runtime.Gosched()
-		}
-		r := l.readChunk()
-		select {
-		case l.readc <- r:
-		case <-l.quit:
-			return
-		}
-		if r.err != nil {
-			return
+		for {
+			if l.a.inFlight.Load() > 1 {
+				// More answers are coming: let the loop and the callers
+				// it answered run first, so that this read takes more of
+				// them at once.
+				runtime.Gosched()
+			}
+			r := l.readChunk()
+			r.last = l.readStop.Load()
+			select {
+			case l.readc <- r:
+			case <-l.quit:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+			if r.last {
+				break
+			}
 		}
 	}
 }
@@ -632,9 +646,10 @@ func (l *loop) readChunk() readResult {
 	}
 }
 
-// askReader has the reader read the next chunk.
+// askReader has the reader read until readStop.
 func (l *loop) askReader() {
 	l.disarmIdle()
+	l.readStop.Store(false)
 	l.readerBusy = true
 	l.readReq <- struct{}{} // never blocks: the reader answers before it is asked again
 }
@@ -650,8 +665,11 @@ func (l *loop) directOK() bool { return l.direct }
 // data to pass on, no write under way, and the reader not reading.
 // Commands arriving meanwhile wait in the mailbox until the server answers;
 // a control message or a kill interrupts the read (interruptRead).
-func (l *loop) canReadDirect() bool {
-	return l.directOK() && !l.readerBusy && l.paused == nil && !l.writing &&
+func (l *loop) canReadDirect() bool { return !l.readerBusy && l.couldReadDirect() }
+
+// couldReadDirect is canReadDirect but for the reader.
+func (l *loop) couldReadDirect() bool {
+	return l.directOK() && l.paused == nil && !l.writing &&
 		l.copying == nil && !l.client.Copying() && l.inFlight() > 0 &&
 		len(l.wbuf) == l.heldBytes
 }
