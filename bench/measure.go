@@ -204,11 +204,12 @@ func parseVmHWM(r io.Reader) (int64, error) {
 	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
-// mallocs returns the number of heap objects allocated so far.
-func mallocs() uint64 {
+// mallocs returns the number of heap objects, and their bytes, allocated
+// so far.
+func mallocs() (objects, bytes uint64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return ms.Mallocs
+	return ms.Mallocs, ms.TotalAlloc
 }
 
 // meter takes the readings before and after one measured section.
@@ -219,6 +220,7 @@ type meter struct {
 	server     serverSnapshot
 	serverErr  error
 	allocs     uint64
+	allocBytes uint64
 }
 
 // begin collects garbage left by earlier sections, so it is not charged to
@@ -226,7 +228,7 @@ type meter struct {
 func (m *meter) begin() {
 	runtime.GC()
 	m.server, m.serverErr = snapshotServer(m.postmaster)
-	m.allocs = mallocs()
+	m.allocs, m.allocBytes = mallocs()
 	m.cpu = clientCPU()
 	m.start = time.Now()
 }
@@ -235,7 +237,9 @@ func (m *meter) begin() {
 func (m *meter) end(r *Result, ops int64) {
 	elapsed := time.Since(m.start)
 	cpu := clientCPU() - m.cpu
-	allocs := mallocs() - m.allocs
+	allocs, allocBytes := mallocs()
+	allocs -= m.allocs
+	allocBytes -= m.allocBytes
 	server, serverErr := snapshotServer(m.postmaster)
 	r.Ops = ops
 	r.Seconds = elapsed.Seconds()
@@ -244,6 +248,7 @@ func (m *meter) end(r *Result, ops int64) {
 	}
 	r.PerSecond = float64(ops) / elapsed.Seconds()
 	r.AllocsPerOp = float64(allocs) / float64(ops)
+	r.BytesPerOp = float64(allocBytes) / float64(ops)
 	r.ClientCPUMsPer1k = cpu.Seconds() * 1e3 / float64(ops) * 1e3
 	if m.serverErr == nil && serverErr == nil {
 		v := server.cpuSince(m.server).Seconds() * 1e3 / float64(ops) * 1e3

@@ -31,6 +31,7 @@ type Result struct {
 	AllAnsweredMs float64 `json:"all_answered_ms,omitempty"`
 
 	AllocsPerOp      float64 `json:"allocs_per_op"`
+	BytesPerOp       float64 `json:"bytes_per_op"`
 	ClientCPUMsPer1k float64 `json:"client_cpu_ms_per_1k"`
 	// ServerCPUMsPer1k is absent when the server's processes are not
 	// visible from here.
@@ -97,14 +98,14 @@ func median(xs []float64) float64 {
 
 // summary is the medians of one (workload, driver) over the measured rounds.
 type summary struct {
-	workload, driver, unit string
-	status, err            string // the worst status of any round, and its error
-	rounds                 int    // rounds that succeeded
-	perSecond, ratio       float64
-	p50, p99, allAnswered  float64
-	allocs, clientCPU      float64
-	serverCPU              float64 // NaN when unknown
-	peakRSS                float64 // bytes; NaN when not measured
+	workload, driver, unit   string
+	status, err              string // the worst status of any round, and its error
+	rounds                   int    // rounds that succeeded
+	perSecond, ratio         float64
+	p50, p99, allAnswered    float64
+	allocs, bytes, clientCPU float64
+	serverCPU                float64 // NaN when unknown
+	peakRSS                  float64 // bytes; NaN when not measured
 }
 
 // summarize takes the medians of the measured rounds (round ≥ 1) and the
@@ -115,7 +116,7 @@ func summarize(results []Result, ws []string, ds []string) []summary {
 		var row []summary
 		for _, d := range ds {
 			s := summary{workload: w, driver: d, status: statusOK}
-			var ps, p50, p99, all, al, cc, sc, rss []float64
+			var ps, p50, p99, all, al, by, cc, sc, rss []float64
 			seen := false
 			for _, r := range results {
 				if r.Workload != w || r.Driver != d || r.Round < 1 {
@@ -139,6 +140,7 @@ func summarize(results []Result, ws []string, ds []string) []summary {
 				p99 = append(p99, r.P99Micros)
 				all = append(all, r.AllAnsweredMs)
 				al = append(al, r.AllocsPerOp)
+				by = append(by, r.BytesPerOp)
 				cc = append(cc, r.ClientCPUMsPer1k)
 				if r.ServerCPUMsPer1k != nil {
 					sc = append(sc, *r.ServerCPUMsPer1k)
@@ -152,6 +154,7 @@ func summarize(results []Result, ws []string, ds []string) []summary {
 			}
 			s.perSecond, s.p50, s.p99, s.allAnswered = median(ps), median(p50), median(p99), median(all)
 			s.allocs, s.clientCPU, s.serverCPU, s.peakRSS = median(al), median(cc), median(sc), median(rss)
+			s.bytes = median(by)
 			row = append(row, s)
 		}
 		base := math.NaN()
@@ -244,10 +247,10 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 	fmt.Fprint(w, "Latencies are of single queries (fanout10k: from the release of all goroutines to each answer). "+
 		"CPU is milliseconds per 1,000 queries or rows: the client's from getrusage, the server's summed over "+
 		"all PostgreSQL processes from /proc. Allocations are heap objects (runtime.MemStats.Mallocs) "+
-		"per query or row, whole process. Peak RSS is VmHWM of a child process that ran only that cell. "+
+		"and their bytes (TotalAlloc) per query or row, whole process. Peak RSS is VmHWM of a child process that ran only that cell. "+
 		"In parentheses after a figure: that figure divided by pgx's (for latency, allocations, CPU and memory, below 1 is better).\n\n")
-	fmt.Fprintln(w, "| workload | driver | per second | ×pgx | p50 µs | p99 µs | allocs/op | client CPU ms/1k | server CPU ms/1k | other |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| workload | driver | per second | ×pgx | p50 µs | p99 µs | allocs/op | B/op | client CPU ms/1k | server CPU ms/1k | other |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	for _, wl := range ws {
 		for _, d := range ds {
 			s, ok := find(sums, wl, d)
@@ -259,7 +262,7 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 				if s.err != "" {
 					msg += ": " + oneLine(s.err)
 				}
-				fmt.Fprintf(w, "| %s | %s | %s | | | | | | | |\n", wl, displayName(d), msg)
+				fmt.Fprintf(w, "| %s | %s | %s | | | | | | | | |\n", wl, displayName(d), msg)
 				continue
 			}
 			// Every figure but pgx's own is followed by its ratio to
@@ -280,10 +283,10 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 			if !math.IsNaN(s.peakRSS) {
 				other = append(other, "peak RSS "+rel(s.peakRSS/(1<<20), base.peakRSS/(1<<20), "%.0f MiB"))
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				wl, displayName(d), si(s.perSecond), ratioText(s.ratio),
 				rel(s.p50, base.p50, "%.0f"), rel(s.p99, base.p99, "%.0f"),
-				rel(s.allocs, base.allocs, "%.2f"), rel(s.clientCPU, base.clientCPU, "%.3f"),
+				rel(s.allocs, base.allocs, "%.2f"), rel(s.bytes, base.bytes, "%.0f"), rel(s.clientCPU, base.clientCPU, "%.3f"),
 				rel(s.serverCPU, base.serverCPU, "%.3f"), strings.Join(other, "; "))
 		}
 	}

@@ -124,9 +124,9 @@ func TestFindWorkloads(t *testing.T) {
 func results() []bench.Result {
 	r := func(w, d string, round int, status string, perSecond float64) bench.Result {
 		r := bench.Result{Workload: w, Driver: d, Round: round, Status: status, Unit: "queries", PerSecond: perSecond,
-			Ops: int64(perSecond), P50Micros: 10, P99Micros: 20, AllocsPerOp: 3, ClientCPUMsPer1k: 4}
+			Ops: int64(perSecond), P50Micros: 10, P99Micros: 20, AllocsPerOp: 3, BytesPerOp: 200, ClientCPUMsPer1k: 4}
 		if d == "pgactor" {
-			r.AllocsPerOp = 6
+			r.AllocsPerOp, r.BytesPerOp = 6, 100
 		}
 		return r
 	}
@@ -175,11 +175,11 @@ func TestReports(t *testing.T) {
 		"| workload | unit | pgactor | pgx | lib/pq |",
 		"| select1 | queries/s | 400 (2.67×) | 150 (1.00×) | 50.0 (0.33×) |",
 		"| pipeline1000 | queries/s | error | 1.00k (1.00×) | unsupported |",
-		"| select1 | pgactor | 400 | 2.67× | 10 (1.00×) | 20 (1.00×) | 6.00 (2.00×) | 4.000 (1.00×) |  |  |",
-		"| select1 | pgx | 150 | 1.00× | 10 | 20 | 3.00 | 4.000 |  |  |",
-		"| pipeline1000 | lib/pq | unsupported | | | | | | | |",
+		"| select1 | pgactor | 400 | 2.67× | 10 (1.00×) | 20 (1.00×) | 6.00 (2.00×) | 100 (0.50×) | 4.000 (1.00×) |  |  |",
+		"| select1 | pgx | 150 | 1.00× | 10 | 20 | 3.00 | 200 | 4.000 |  |  |",
+		"| pipeline1000 | lib/pq | unsupported | | | | | | | | |",
 		"| rows1m | rows/s | 2.00M (0.50×) | 4.00M (1.00×) |  |",
-		"| rows1m | pgactor | 2.00M | 0.50× |  |  | 1.00 (0.50×) | 0.250 (2.00×) |  | peak RSS 30 MiB (1.50×) |",
+		"| rows1m | pgactor | 2.00M | 0.50× |  |  | 1.00 (0.50×) |  | 0.250 (2.00×) |  | peak RSS 30 MiB (1.50×) |",
 		"![ratio to pgx](chart.svg)",
 	} {
 		if !strings.Contains(md.String(), line+"\n") {
