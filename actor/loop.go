@@ -47,10 +47,10 @@ type loop struct {
 	// once, since its caller is pipelining one unit of work.
 	ownedArrived bool
 
-	// Reading. The reader goroutine reads one chunk each time it is asked
-	// (readReq); while it is not reading, the loop reads the socket itself
-	// when it has nothing to wait for but the server (readDirect), which
-	// saves a goroutine hop on every answer.
+	// Reading. Once asked (readReq), the reader goroutine reads until the
+	// loop wants the socket back (readStop); while it is not reading, the
+	// loop reads the socket itself when it has nothing to wait for but the
+	// server (readDirect), which saves a goroutine hop on every answer.
 	progressed bool // a command finished in this chunk of server data (Actor.progress)
 	readc      chan readResult
 	readReq    chan struct{}
