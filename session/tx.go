@@ -67,7 +67,8 @@ func (o TxOptions) sql() (string, error) {
 // their commands at once, each with its own Sync.
 //
 // A transaction without options (TxOptions{}) none of whose results was
-// waited for before Commit needs no BEGIN or COMMIT at all: its commands go
+// waited for before Commit, and that holds fewer than 256 commands at any
+// time, needs no BEGIN or COMMIT at all: its commands go
 // out as one batch with one Sync, which the server runs as one implicit
 // transaction, all or nothing (a Batch). Such a batch does not take a
 // connection for itself: on a Pool it is multiplexed as any command, so
@@ -75,7 +76,9 @@ func (o TxOptions) sql() (string, error) {
 // other. A Pool's Begin takes no connection; the transaction takes one
 // (waiting for it, bounded by the context of Begin) only when it must send
 // BEGIN: a result waited for before Commit, a command it cannot hold, a
-// savepoint, or options.
+// savepoint, or options. A longer transaction sends BEGIN and what it
+// holds every 256 commands, so that the server works while the caller
+// adds more.
 type Tx struct {
 	x       *common
 	c       *conn
@@ -281,14 +284,28 @@ func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (
 	if err != nil {
 		b.cmds = b.cmds[:len(b.cmds)-1]
 	}
+	stream := len(b.cmds) >= txStreamAt
 	tx.mu.Unlock()
 	if err != nil {
 		// Outside the lock: the failure reaches tx through the observer.
 		tx.noteFailure(err)
 		cmd.Fail(err)
 	}
+	if stream {
+		// A long transaction: send what it holds now (with BEGIN, the
+		// first time), so that the server runs these commands while the
+		// caller adds more, instead of all of them after Commit.
+		_ = tx.flush(ctx) // a failure reaches the held commands
+	}
 	return h, true
 }
+
+// txStreamAt is the number of held commands at which a transaction sends
+// them without waiting for Commit. Below it a transaction committed without
+// waiting for a result is one batch, one round trip, and no BEGIN; above
+// it, the time the server takes to run the first commands overlaps the
+// time the caller takes to make the next.
+const txStreamAt = 256
 
 // flushOnWait sends the held commands when someone waits for one of them.
 // A Pool's transaction may have to wait for a connection first: for as
