@@ -219,6 +219,8 @@ type Actor struct {
 	// deadline: interruptRead sets one when a control message was sent
 	// (ctlSeq counts them) or the actor was killed.
 	directReading atomic.Bool
+	directSince   atomic.Int64  // monotonic() when the loop began its read
+	nudged        atomic.Bool   // a command came during the read: its deadline is set (nudge)
 	directReads   atomic.Uint64 // reads the loop made itself, for tests
 	ctlSeq        atomic.Uint64
 	killed        atomic.Bool
@@ -231,6 +233,7 @@ type ctlKind uint8
 const (
 	ctlNone ctlKind = iota
 	ctlCancel
+	ctlCancelCtx // a watched context ended (watch.go)
 	ctlClose
 )
 
@@ -238,6 +241,7 @@ const (
 type message struct {
 	cmd *Command
 	ctl ctlKind
+	ctx context.Context // of ctlCancelCtx
 }
 
 // Connect dials cfg.Address, negotiates TLS when asked, runs startup and
@@ -297,24 +301,43 @@ func (a *Actor) send(ctx context.Context, cmd *Command) error {
 	if err := cmd.prepareSend(ctx); err != nil {
 		return err
 	}
-	// Watch before sending: once the command is in the mailbox the loop
-	// owns it. A cancel that overtakes the command finds nothing to cancel,
-	// and the loop then drops the command, whose context has ended.
-	cmd.watch(a)
+	// The loop watches the command's context from the moment it takes the
+	// command (watch.go); one whose context ends before then it drops.
 	if a.onWritten.Load() != nil {
 		cmd.sentAt = monotonic()
 	}
 	if err := a.mb.Send(ctx, message{cmd: cmd}); err != nil {
-		if cmd.stopWatch != nil {
-			cmd.stopWatch()
-		}
 		if errors.Is(err, mailbox.ErrClosed) {
 			return &ConnError{Cause: a.deathCause(), SafeToRetry: true}
 		}
 		return fmt.Errorf("%w: %w", ErrCanceled, err)
 	}
+	a.nudge()
 	return nil
 }
+
+// nudge limits a read of the loop's own, now that a command waits for the
+// loop, to directPatience from its start (the first command in the read
+// sets the deadline, the others find it set): should the server not answer
+// by then, the loop takes what waits and leaves the socket to the reader
+// until the server answers. A long query must not keep the commands queued
+// behind it from being taken, their contexts watched, their Prepares
+// written.
+func (a *Actor) nudge() {
+	if !a.directReading.Load() || !a.nudged.CompareAndSwap(false, true) {
+		return
+	}
+	wait := time.Duration(int64(directPatience) - (monotonic() - a.directSince.Load()))
+	if wait <= 0 {
+		a.conn.SetReadDeadline(longAgo)
+		return
+	}
+	a.conn.SetReadDeadline(time.Now().Add(wait))
+}
+
+// directPatience is how long a read of the loop's own may keep commands
+// waiting in the mailbox.
+const directPatience = time.Millisecond
 
 // Cancel stops cmd as the end of its context would, for a caller that
 // walked away from a command whose context lives on: a command not yet
@@ -655,15 +678,16 @@ type Command struct {
 	Result futures.Future[Completion]
 
 	ctx       context.Context
-	stopWatch func() bool
-	sentAt    int64 // monotonic() when sent, while the actor reports writes (OnWritten)
+	watchedBy *ctxWatch // the loop's watch of ctx, while the command is the loop's
+	sentAt    int64     // monotonic() when sent, while the actor reports writes (OnWritten)
 	// released is set once the actor is done with the command (after its
-	// Result was resolved); cancelAsked when Cancel was called for it, and
-	// watchFired when its context ended before its answer: a cancel for it
-	// may then still be on its way to the loop. See Reusable.
+	// Result was resolved); cancelAsked when Cancel was called for it (a
+	// cancel for it may then still be on its way to the loop), and
+	// ctxEnded when its context ended while the loop had it (it may still
+	// be on the wire, the loop discarding its answer). See Reusable.
 	released    atomic.Bool
 	cancelAsked atomic.Bool
-	watchFired  bool
+	ctxEnded    atomic.Bool
 	// Owned by the loop.
 	described  bool
 	rowsSent   bool
@@ -684,19 +708,6 @@ func (c *Command) prepareSend(ctx context.Context) error {
 		it.ctx = ctx
 	}
 	return nil
-}
-
-// watch arranges for a cancel message when the command's context ends.
-func (c *Command) watch(a *Actor) {
-	if c.ctx.Done() == nil {
-		return
-	}
-	c.stopWatch = context.AfterFunc(c.ctx, func() {
-		// The control lane holds more than can ever be in flight or queued,
-		// so this cannot fail for lack of room; after Close it fails and
-		// the loop's final cleanup answers the command anyway.
-		a.sendControl(message{cmd: c, ctl: ctlCancel})
-	})
 }
 
 // Fail answers a command that was never sent with err, exactly as the
@@ -727,8 +738,9 @@ func (c *Command) done(comp Completion, err error) {
 	if _, _, ok := c.Result.Result(); ok {
 		return
 	}
-	if c.stopWatch != nil && !c.stopWatch() {
-		c.watchFired = true
+	if w := c.watchedBy; w != nil {
+		c.watchedBy = nil
+		w.release()
 	}
 	if c.entry != nil {
 		c.entry = nil // its entry is recycled without looking back at c
@@ -755,5 +767,5 @@ func (c *Command) Reset() {
 // once it has taken the result; when it reports false, leave the command
 // to the garbage collector.
 func (c *Command) Reusable() bool {
-	return c.released.Load() && !c.watchFired && !c.cancelAsked.Load()
+	return c.released.Load() && !c.cancelAsked.Load() && !c.ctxEnded.Load()
 }

@@ -35,6 +35,7 @@ func (l *loop) shutdown(cause error) {
 	a.alive.Store(false)
 	close(l.quit)
 	l.stopCtx()
+	l.unwatchAll()
 	a.conn.Close()
 
 	// Commands on the wire may have run: not safe to retry.

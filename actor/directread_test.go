@@ -112,3 +112,75 @@ func TestIdleSocketWatched(t *testing.T) {
 		t.Fatal("actor reports alive")
 	}
 }
+
+// TestQueuedBehindLongQueryCanceled: a command sent while the loop reads
+// the socket itself, behind a query that runs long, is still taken by the
+// loop (its context watched): its context ending answers it at once, not
+// when the long query ends.
+func TestQueuedBehindLongQueryCanceled(t *testing.T) {
+	sleepCtx, stopSleep := context.WithCancel(context.Background())
+	defer stopSleep()
+	a, sleep := sleepingActor(t, sleepCtx, 60)
+	ctx, cancel := context.WithCancel(context.Background())
+	behind := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT $1::int8", Args: []any{int64(1)}}
+	a.Do(ctx, behind)
+	waitFor(t, func() bool { return a.InFlight() >= 2 }) // taken: its Prepare, or itself, is the loop's
+	start := time.Now()
+	cancel()
+	if _, err := behind.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the command behind: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("answered after %v: it waited for the long query", d)
+	}
+	stopSleep()
+	if _, err := sleep.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the long query: %v", err)
+	}
+	if rows, _, err := query(context.Background(), a, "SELECT 'after'"); err != nil || rows[0] != "after" {
+		t.Fatalf("after: %v %v", rows, err)
+	}
+}
+
+// TestSharedContextEnds: commands sharing one context share the loop's
+// watch of it; its end answers every one of them that was not answered,
+// in flight or queued, and none of the commands of another context.
+func TestSharedContextEnds(t *testing.T) {
+	a := connect(t, config(t, pgtest.Trust))
+	shared, cancel := context.WithCancel(context.Background())
+	other, stopOther := context.WithCancel(context.Background())
+	defer stopOther()
+	// Answered before the end: the watch outlives them, idle.
+	for i := range 5 {
+		if _, _, err := query(shared, a, "SELECT $1::int8", int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sleep := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(60)"}
+	a.Do(shared, sleep)
+	var mine, theirs []*actor.Command
+	for i := range 20 {
+		c := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT $1::int8", Args: []any{int64(i)}}
+		a.Do(shared, c)
+		mine = append(mine, c)
+		o := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT $1::int8 + 1", Args: []any{int64(i)}}
+		a.Do(other, o)
+		theirs = append(theirs, o)
+	}
+	waitFor(t, func() bool { return a.InFlight() >= 2 })
+	start := time.Now()
+	cancel()
+	for i, c := range append([]*actor.Command{sleep}, mine...) {
+		if _, err := c.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+			t.Fatalf("command %d of the ended context: %v", i, err)
+		}
+	}
+	for i, o := range theirs {
+		if _, err := o.Result.Await(context.Background()); err != nil {
+			t.Fatalf("command %d of another context: %v", i, err)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}

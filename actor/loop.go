@@ -63,6 +63,10 @@ type loop struct {
 	idleArmed  bool
 	paused     *blocked // a consumer with a full stream; reading stops until it takes the batch
 
+	// Contexts watched for the commands the loop took (watch.go).
+	watches     map[context.Context]*ctxWatch
+	idleWatches int
+
 	cache *stmtCache
 	// preparing is the cached statement whose Prepare is out: commands
 	// after the one that needs it wait in deferred, in arrival order, so
@@ -594,6 +598,8 @@ func (l *loop) control(m message) {
 		// everything accepted before it has run.
 	case ctlCancel:
 		l.cancel(m.cmd)
+	case ctlCancelCtx:
+		l.contextEnded(m.ctx)
 	}
 }
 
@@ -698,6 +704,8 @@ func (l *loop) couldReadDirect() bool {
 func (l *loop) readDirect() error {
 	a := l.a
 	l.disarmIdle()
+	a.directSince.Store(monotonic())
+	a.nudged.Store(false)
 	a.directReading.Store(true)
 	// Checked after the store, as interruptRead checks the flag after its
 	// own: one of the two sides always sees the other.
@@ -709,9 +717,18 @@ func (l *loop) readDirect() error {
 		a.directReading.Store(false)
 		return nil // the next turn takes it
 	}
-	r := l.readChunkOnce()
+	r, interrupted := l.readChunkOnce()
 	a.directReading.Store(false)
 	a.directReads.Add(1)
+	if !interrupted && a.nudged.Load() {
+		a.conn.SetReadDeadline(time.Time{}) // the server answered first
+	}
+	if interrupted {
+		// Something wants the loop while the server is slow to answer:
+		// the reader waits for the server from now on (until the next
+		// answer), so that the loop is free for whatever comes.
+		l.askReader()
+	}
 	if r.data != nil {
 		l.client.Receive(r.data)
 		if err := l.processEvents(); err != nil {
@@ -725,8 +742,8 @@ func (l *loop) readDirect() error {
 }
 
 // readChunkOnce is readChunk for the loop: a deadline (interruptRead) ends
-// it with whatever came.
-func (l *loop) readChunkOnce() readResult {
+// it with whatever came, and reports it.
+func (l *loop) readChunkOnce() (readResult, bool) {
 	size := l.a.cfg.ReadBufferSize
 	if len(l.slab) < size/16 {
 		l.slab = make([]byte, size)
@@ -740,11 +757,11 @@ func (l *loop) readChunkOnce() readResult {
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			l.a.conn.SetReadDeadline(time.Time{})
-		} else {
-			r.err = readError(err)
+			return r, true
 		}
+		r.err = readError(err)
 	}
-	return r
+	return r, false
 }
 
 // armIdle starts the wait after which an idle connection's socket is

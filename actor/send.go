@@ -17,6 +17,7 @@ func (l *loop) accept(c *Command) {
 		l.finishCanceled(c)
 		return
 	}
+	l.watch(c)
 	if l.preparing != nil {
 		l.deferred = append(l.deferred, c)
 		return
