@@ -641,31 +641,12 @@ func (l *loop) readLoop() {
 }
 
 // readChunk reads what the socket has (waiting for something) into the
-// slab and cuts it off. A read deadline only ever interrupts a read of the
-// loop's own (interruptRead); one that reaches the reader is cleared.
+// slab and cuts it off, for the reader. A read deadline only ever
+// interrupts a read of the loop's own (interruptRead); one that reaches
+// the reader was set too late, and is cleared.
 func (l *loop) readChunk() readResult {
-	size := l.a.cfg.ReadBufferSize
 	for {
-		if len(l.slab) < size/16 {
-			l.slab = make([]byte, size)
-		}
-		n, err := l.a.conn.Read(l.slab)
-		var r readResult
-		if n > 0 {
-			r.data = l.slab[:n:n]
-			l.slab = l.slab[n:]
-		}
-		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
-			l.a.conn.SetReadDeadline(time.Time{})
-			if n == 0 {
-				continue
-			}
-			err = nil
-		}
-		if err != nil {
-			r.err = readError(err)
-		}
-		if n > 0 || r.err != nil {
+		if r, _ := l.readChunkOnce(); r.data != nil || r.err != nil {
 			return r
 		}
 	}
