@@ -541,6 +541,16 @@ type Observer interface {
 	Done(c *Command, comp Completion, err error)
 }
 
+// A Releaser is an Observer that takes its command back once the actor is
+// done with it: Released runs right after the command's Result was
+// resolved, on the goroutine that resolved it, and nothing of the actor
+// looks at the command after that. If c.Reusable() then reports true, the
+// command's memory is the Releaser's to use again; otherwise it must be
+// left to the garbage collector.
+type Releaser interface {
+	Released(c *Command)
+}
+
 // Kind says what a Command asks for.
 type Kind uint8
 
@@ -745,12 +755,16 @@ func (c *Command) done(comp Completion, err error) {
 	if c.entry != nil {
 		c.entry = nil // its entry is recycled without looking back at c
 	}
-	if c.Observer != nil {
-		c.Observer.Done(c, comp, err)
+	obs := c.Observer
+	if obs != nil {
+		obs.Done(c, comp, err)
 	}
 	c.Result.Resolve(comp, err)
-	// Nothing below may touch c: its caller may be reusing it already.
 	c.released.Store(true)
+	// Nothing below may touch c: its caller may be reusing it already.
+	if r, ok := obs.(Releaser); ok {
+		r.Released(c)
+	}
 }
 
 // Reset clears c for another command, keeping the memory of its encoded

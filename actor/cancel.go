@@ -29,13 +29,44 @@ func (l *loop) cancel(c *Command) {
 		// CancelRequest, without a second connection.
 		l.copying = nil
 		l.wbuf, _ = l.client.EndCopy(l.wbuf, "canceled by the client")
+		l.urgent = true
 		return
 	}
-	if l.head() == e {
+	e.cancelWanted = true
+	l.tryCancel(e)
+}
+
+// tryCancel sends a CancelRequest for e's command if its caller gave up on
+// it and the request can stop nothing else (cancelable). A command that
+// the server runs with another's written behind it is not cancelled: it
+// runs to its end, and its answer is discarded.
+func (l *loop) tryCancel(e *entry) {
+	if e.cancelWanted && !e.cancelSent && l.cancelable(e) {
 		l.sendCancel(e)
-	} else {
-		e.cancelWhenHead = true
 	}
+}
+
+// cancelable reports whether a CancelRequest sent now can only stop e's
+// command: e is the head, it was written, nothing of another command was
+// written behind it, and no earlier CancelRequest is still on its way.
+// The server runs a connection's commands in order and ignores a cancel
+// that arrives while it waits for the next command; writes are held while
+// a cancel is on its way (cancelOut), so if e's command ends before the
+// cancel arrives, the server is waiting when it does.
+func (l *loop) cancelable(e *entry) bool {
+	if l.head() != e || e.seq > l.wroteUpTo || l.cancelOut > 0 {
+		return false
+	}
+	for i := 1; i < l.inFlight(); i++ {
+		b := l.at(i)
+		if b != nil && b.seq > l.wroteUpTo {
+			break
+		}
+		if b == nil || b.cmd != e.cmd {
+			return false
+		}
+	}
+	return true
 }
 
 // dropDeferred removes c from the commands waiting behind a Prepare.
@@ -75,10 +106,18 @@ func (l *loop) sendCancel(e *entry) {
 		return
 	}
 	e.cancelSent = true
+	l.cancelOut++
 	a := l.a
 	a.cancelWG.Add(1)
 	go func() {
 		defer a.cancelWG.Done()
+		defer func() {
+			// Acted on, refused or never sent: writing may go on.
+			select {
+			case l.cancelDone <- struct{}{}:
+			case <-l.ctx.Done():
+			}
+		}()
 		// Bounded in time, and cut short when the actor shuts down.
 		ctx, cancel := context.WithTimeout(l.ctx, 10*time.Second)
 		defer cancel()

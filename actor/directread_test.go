@@ -158,6 +158,10 @@ func TestSharedContextEnds(t *testing.T) {
 	}
 	sleep := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(60)"}
 	a.Do(shared, sleep)
+	// The commands below come once the sleep has run a while, so none is
+	// written behind it and its cancel can stop nothing else.
+	waitFor(t, func() bool { return actor.ReadingDirect(a) })
+	time.Sleep(20 * time.Millisecond)
 	var mine, theirs []*actor.Command
 	for i := range 20 {
 		c := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT $1::int8", Args: []any{int64(i)}}

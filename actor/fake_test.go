@@ -335,39 +335,6 @@ func TestFakeSlowConsumerHoldsCommands(t *testing.T) {
 	}
 }
 
-// TestFakeStrayCancelRetried: a cancel meant for the first command misses
-// it and lands on the second; the second command is run again and its
-// caller never sees the stray cancel.
-func TestFakeStrayCancelRetried(t *testing.T) {
-	a, d, b := fakeActor(t, actor.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a) // both on the wire before any answer
-	slow := owned(a, ctx, tok, "slow")
-	fast := owned(a, context.Background(), tok, "fast")
-	b.query()
-	b.query()
-	cancel()
-	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
-		t.Fatalf("slow: %v", err)
-	}
-	cb := d.next(t)
-	req := cb.readN(16)
-	if !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
-		t.Fatalf("cancel request % x", req)
-	}
-	cb.c.Close()
-	// The server had already finished "slow"; the cancel hits "fast".
-	b.write(answer("slow"))
-	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
-	if sql := b.query(); sql != "fast" {
-		t.Fatalf("retry sent %q", sql)
-	}
-	b.write(answer("fast"))
-	if got, err := firstValue(t, fast); got != "fast" || err != nil {
-		t.Fatalf("fast: %q %v", got, err)
-	}
-}
-
 // TestFakeOwnCancelNotRetried: a command whose own caller cancelled is not
 // run again.
 func TestFakeOwnCancelNotRetried(t *testing.T) {

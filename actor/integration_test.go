@@ -601,6 +601,10 @@ func TestCancelOverTLS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sleep := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(60)"}
 	a.Do(ctx, sleep)
+	// Sent once the sleep has run a while: it waits unwritten (see
+	// TestLingeringHeadCancelled), so the cancel stops nothing but the sleep.
+	waitFor(t, func() bool { return a.InFlight() == 1 })
+	time.Sleep(20 * time.Millisecond)
 	after := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT 1"}
 	a.Do(context.Background(), after)
 	waitFor(t, func() bool { return a.InFlight() == 2 })

@@ -85,6 +85,15 @@ type loop struct {
 	// Cancellation bookkeeping: cancels sent whose target completed without
 	// being cancelled may still land on a later command.
 	strayCancels int
+	// cancelOut counts CancelRequests sent and not yet acted on by the
+	// server (its cancel connection not yet closed): nothing is written
+	// meanwhile, so that the cancel cannot reach a command written after
+	// it (see cancelable). cancelDone hears each one end.
+	cancelOut  int
+	cancelDone chan struct{}
+	// urgent: the write buffer holds bytes the head command needs (COPY
+	// data, its end, what NeededSync gave), which go out whatever waits.
+	urgent bool
 
 	killc     chan struct{}
 	killOnce  sync.Once
@@ -108,10 +117,10 @@ type entry struct {
 	err      error                       // the ErrorResponse that failed it
 	txBefore byte                        // transaction status when it reached the head
 
-	cancelSent     bool // a CancelRequest was sent while it was the head
-	cancelWhenHead bool // its caller gave up; cancel it once the server runs it
-	releaseAfter   bool // the last holder let go: settle the release at its ReadyForQuery
-	poisoned       bool // it ran inside a transaction nobody owns, since rolled back: fail it
+	cancelSent   bool // a CancelRequest was sent while it was the head
+	cancelWanted bool // its caller gave up; cancel it if the server runs it alone
+	releaseAfter bool // the last holder let go: settle the release at its ReadyForQuery
+	poisoned     bool // it ran inside a transaction nobody owns, since rolled back: fail it
 
 	items []wire.BatchItem // a batch's commands as encoded
 	pos   int              // the batch command the server is answering
@@ -151,17 +160,18 @@ func newLoop(a *Actor, client *wire.Client) *loop {
 	size := a.cfg.StatementCacheSize
 	ctx, stop := context.WithCancel(context.Background())
 	return &loop{
-		ctx:     ctx,
-		stopCtx: stop,
-		a:       a,
-		client:  client,
-		writec:  make(chan []byte),
-		wdone:   make(chan writeResult, 1),
-		readc:   make(chan readResult, 1),
-		readReq: make(chan struct{}, 1),
-		killc:   make(chan struct{}),
-		quit:    make(chan struct{}),
-		cache:   newStmtCache(size, &a.stmts),
+		ctx:        ctx,
+		stopCtx:    stop,
+		a:          a,
+		client:     client,
+		writec:     make(chan []byte),
+		wdone:      make(chan writeResult, 1),
+		readc:      make(chan readResult, 1),
+		readReq:    make(chan struct{}, 1),
+		killc:      make(chan struct{}),
+		cancelDone: make(chan struct{}, 1),
+		quit:       make(chan struct{}),
+		cache:      newStmtCache(size, &a.stmts),
 	}
 }
 
@@ -352,6 +362,11 @@ func (l *loop) run(leftover []byte) {
 			arrived = fresh // the writer is free: held-back commands still wait for the server
 		case chunk, ok := <-copyc:
 			l.copyChunk(chunk, ok)
+		case <-l.cancelDone:
+			l.cancelOut--
+			if h := l.head(); h != nil {
+				l.tryCancel(h)
+			}
 		case <-l.killc:
 			cause = l.killCause
 			return
@@ -404,6 +419,19 @@ func (l *loop) serverBusy() bool {
 	h := l.head()
 	return h != nil && h.seq <= l.wroteUpTo && l.copying == nil && !l.client.Copying()
 }
+
+// lingering reports whether the server has been running the head command
+// for lingerAfter or longer. Nothing more is written behind such a command
+// until it ends: should its caller give up on it, a CancelRequest can then
+// stop it without the risk of reaching a command written behind it (see
+// cancelable). The server could not start those commands earlier anyway.
+func (l *loop) lingering() bool {
+	return l.serverBusy() && time.Duration(monotonic()-l.a.progress.Load()) >= lingerAfter
+}
+
+// lingerAfter is how long the head command runs before lingering holds
+// what would be written behind it.
+const lingerAfter = time.Millisecond
 
 // fastTurns bounds the turns run's fast path takes in a row.
 const fastTurns = 16
@@ -464,10 +492,15 @@ func (l *loop) flush() error {
 	l.heldBytes, l.ownedArrived = 0, false
 	if out := l.client.NeededSync(); len(out) > 0 {
 		l.wbuf = append(l.wbuf, out...)
+		l.urgent = true
 	}
 	if l.writing || len(l.wbuf) == 0 {
 		return nil
 	}
+	if !l.urgent && (l.cancelOut > 0 || l.lingering()) {
+		return nil // only commands behind the head wait: see cancelable
+	}
+	l.urgent = false
 	if l.raw != nil {
 		// Most writes fit in the socket buffer: try one that cannot block,
 		// and save the hop to the writer goroutine.
@@ -565,6 +598,7 @@ const copyHighWater = 256 << 10
 func (l *loop) copyChunk(chunk []byte, ok bool) {
 	c := l.copying
 	var err error
+	l.urgent = true
 	if ok {
 		l.wbuf, err = l.client.CopyData(l.wbuf, chunk)
 		if c.CopyRecycle != nil {
@@ -668,7 +702,8 @@ func (l *loop) directOK() bool { return l.direct }
 // canReadDirect reports whether the loop has nothing to wait for but the
 // server: commands in flight, all their bytes written (or held back while
 // the server is busy, see serverBusy), no consumer to wait for, no COPY
-// data to pass on, no write under way, and the reader not reading.
+// data to pass on, no write under way or held back while a CancelRequest
+// is on its way, and the reader not reading.
 // Commands arriving meanwhile wait in the mailbox until the server answers;
 // a control message or a kill interrupts the read (interruptRead).
 func (l *loop) canReadDirect() bool { return !l.readerBusy && l.couldReadDirect() }
@@ -677,7 +712,7 @@ func (l *loop) canReadDirect() bool { return !l.readerBusy && l.couldReadDirect(
 func (l *loop) couldReadDirect() bool {
 	return l.directOK() && l.paused == nil && !l.writing &&
 		l.copying == nil && !l.client.Copying() && l.inFlight() > 0 &&
-		len(l.wbuf) == l.heldBytes
+		len(l.wbuf) == l.heldBytes && l.cancelOut == 0
 }
 
 // readDirect reads the socket on the loop's goroutine until the server

@@ -20,49 +20,6 @@ func (b *backend) expect(tags string) {
 	}
 }
 
-// TestFakeStrayCancelWithCommandsBehind: a stray cancel hits a command
-// that has another command pipelined behind it. Running it again would make
-// it overtake that command, so it fails instead, with an error SafeToRetry
-// reports, and nothing is sent again.
-func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
-	a, d, b := fakeActor(t, actor.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a) // all three on the wire before any answer
-	slow := owned(a, ctx, tok, "slow")
-	hit := owned(a, context.Background(), tok, "hit")
-	behind := owned(a, context.Background(), tok, "behind")
-	for _, want := range []string{"slow", "hit", "behind"} {
-		if got := b.query(); got != want {
-			t.Fatalf("server got %q, want %q", got, want)
-		}
-	}
-	cancel()
-	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
-		t.Fatalf("slow: %v", err)
-	}
-	cb := d.next(t)
-	cb.readN(16)
-	cb.c.Close()
-	b.write(answer("slow"))
-	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
-	b.write(answer("behind"))
-	_, err := hit.Result.Await(context.Background())
-	var pe *wire.ErrorOrNoticeResponse
-	if !actor.SafeToRetry(err) || !errors.As(err, &pe) || pe.Code != "57014" {
-		t.Fatalf("hit: %v; want a retryable error wrapping the 57014", err)
-	}
-	if got, err := firstValue(t, behind); got != "behind" || err != nil {
-		t.Fatalf("behind: %q %v", got, err)
-	}
-	letGo(a, tok)
-	probe := simple(a, context.Background(), "probe")
-	if got := b.query(); got != "probe" {
-		t.Fatalf("server got %q after the stray cancel, want the next command (nothing re-run)", got)
-	}
-	b.write(answer("probe"))
-	firstValue(t, probe)
-}
-
 // prepareAnswer answers Parse, Describe(statement), Sync for a statement
 // with one int4 parameter and one int4 column.
 func prepareAnswer() []byte {

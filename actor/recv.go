@@ -153,6 +153,7 @@ func (l *loop) headEvent(ev wire.Event) {
 			reason = "canceled by the client"
 		}
 		l.wbuf, _ = l.client.EndCopy(l.wbuf, reason)
+		l.urgent = true
 	}
 }
 
@@ -251,9 +252,7 @@ func (l *loop) finishHead(rfq *wire.ReadyForQuery) {
 	l.progressed = true
 	if next := l.head(); next != nil {
 		next.txBefore = status
-		if next.cancelWhenHead {
-			l.sendCancel(next)
-		}
+		l.tryCancel(next)
 	}
 	if h.cancelSent && !isQueryCanceled(h.err) {
 		// Our cancel did not hit its target; it may yet hit a later command.

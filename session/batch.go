@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/pgactor/pgactor/actor"
@@ -84,11 +85,15 @@ func (b *Batch) QueryRow(sql string, args ...any) *Row {
 
 // Exec queues a command; its future gives the command tag.
 func (b *Batch) Exec(sql string, args ...any) *futures.Future[CommandTag] {
-	return b.exec(&pendingExec{}, sql, args).fut
+	return b.exec(getExec(), sql, args).fut
 }
 
+// exec queues e; e was taken from execPool (its future made) or is new.
 func (b *Batch) exec(e *pendingExec, sql string, args []any) *pendingExec {
-	e.fut = &e.own
+	if e.fut == nil {
+		e.fut = &e.own
+	}
+	e.item = true
 	e.sql, e.args = b.prepare(sql, args)
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = actor.CmdQuery, e.sql, e.args
 	e.cmd.Observer = e
@@ -175,12 +180,15 @@ func (b *Batch) prepare(sql string, args []any) (string, []any) {
 	return s, a
 }
 
-// pendingBatch is one sent batch until it is answered.
+// pendingBatch is one sent batch until it is answered. The caller holds
+// only its future: once the actor is done with the batch, it goes back to
+// batchPool, and its pooled execs to execPool.
 type pendingBatch struct {
 	cmd actor.Command
-	own futures.Future[struct{}]
+	fut *futures.Future[struct{}]
 	ctx context.Context
 	b   *Batch
+	es  []*pendingExec // b's execs when it was sent
 
 	// With a BatchTracer: the context its start returned, and when.
 	x     *common
@@ -188,8 +196,26 @@ type pendingBatch struct {
 	start time.Duration
 }
 
+var batchPool = sync.Pool{New: func() any { return new(pendingBatch) }}
+
 // Described implements actor.Observer.
 func (p *pendingBatch) Described(*actor.Command, *wire.RowDescription, error) {}
+
+// Released implements actor.Releaser: the batch and its execs are used
+// again, unless the actor may still look at them (the batch's context
+// ended while it was on the wire).
+func (p *pendingBatch) Released(c *actor.Command) {
+	if !c.Reusable() {
+		return
+	}
+	for _, e := range p.es {
+		e.recycle()
+	}
+	p.cmd.Reset()
+	p.fut, p.ctx, p.b, p.es = nil, nil, nil, nil
+	p.x, p.tctx, p.start = nil, nil, 0
+	batchPool.Put(p)
+}
 
 // Done implements actor.Observer.
 func (p *pendingBatch) Done(_ *actor.Command, _ actor.Completion, err error) {
@@ -197,10 +223,10 @@ func (p *pendingBatch) Done(_ *actor.Command, _ actor.Completion, err error) {
 	if p.x != nil {
 		p.x.trace.batch.TraceBatchEnd(p.tctx, BatchEndData{Err: err, Duration: monoNow() - p.start})
 	}
-	p.own.Resolve(struct{}{}, err)
+	p.fut.Resolve(struct{}{}, err)
 	if x := p.b.watch; err != nil && x != nil {
 		if peers, ok := batchPeers(p.b); ok {
-			watchFailure(x, p.ctx, &p.own, batchHead(p.b), err, peers)
+			watchFailure(x, p.ctx, p.fut, batchHead(p.b), err, peers)
 		}
 	}
 }
@@ -225,7 +251,9 @@ func (x *common) sendBatch(ctx context.Context, t target, b *Batch) *futures.Fut
 // unpins).
 func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error, b *Batch, items target, adjust func(*actor.Command)) *futures.Future[struct{}] {
 	b.sent = true
-	pb := &pendingBatch{ctx: ctx, b: b}
+	pb := batchPool.Get().(*pendingBatch)
+	fut := new(futures.Future[struct{}]) // pb may be recycled as soon as it was sent
+	pb.fut, pb.ctx, pb.b, pb.es = fut, ctx, b, b.es
 	pb.cmd.Kind, pb.cmd.Batch, pb.cmd.Observer = actor.CmdBatch, b.cmds, pb
 	if t := x.trace.batch; t != nil && b.traced {
 		pb.x, pb.start = x, monoNow()
@@ -261,13 +289,13 @@ func (x *common) deliverBatch(ctx context.Context, t target, p picked, err error
 			st.batches.Add(1)
 		}
 		deliver(ctx, t, p, &pb.cmd)
-		return &pb.own
+		return fut
 	}
 	if p.res != nil {
 		p.res.Release()
 	}
 	pb.cmd.Fail(err)
-	return &pb.own
+	return fut
 }
 
 // SendBatch sends b's commands in one round trip, as one implicit

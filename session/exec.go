@@ -171,10 +171,21 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 		}
 		return f
 	}
-	q := &pendingQuery{}
+	q := queryPool.Get().(*pendingQuery)
 	q.init(x, t, ctx, kind, sql, args)
+	out := &queryOut{}
+	out.fut.SetRelease(releaseRows)
+	q.out, q.fut = out, &out.fut
 	q.dispatch()
-	return q.fut
+	return &out.fut
+}
+
+// queryOut is what the caller of Query holds: the future and the rows it
+// gives. The query itself (its command above all) is recycled once the
+// rows ended, when the actor reports the command Reusable (Rows.detach).
+type queryOut struct {
+	fut  futures.Future[*Rows]
+	rows Rows
 }
 
 // queryRow runs sql on t for a Row. Nobody but the Row sees the query's
@@ -207,11 +218,14 @@ var queryPool = sync.Pool{New: func() any { return new(pendingQuery) }}
 // its rows were taken, and the actor is done with its command. Otherwise
 // the garbage collector takes it.
 func (q *pendingQuery) recycle() {
-	if q.attempts != 1 || q.rerouted || q.fut != &q.own || !q.cmd.Reusable() {
+	if q.attempts != 1 || q.rerouted || !q.cmd.Reusable() {
+		return
+	}
+	if q.fut != &q.own && (q.out == nil || q.fut != &q.out.fut) {
 		return
 	}
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
-	q.x, q.t, q.ctx, q.sql, q.args, q.fut = nil, nil, nil, "", nil, nil
+	q.x, q.t, q.ctx, q.sql, q.args, q.fut, q.out = nil, nil, nil, "", nil, nil, nil
 	q.attempts, q.start, q.c, q.rerouted = 0, 0, nil, false
 	q.tctx, q.traced, q.batch = nil, false, nil
 	q.cmd.Reset()
@@ -250,6 +264,9 @@ type pendingQuery struct {
 	cmd  actor.Command
 	own  futures.Future[*Rows]
 	rows Rows
+	// out, when set, holds the caller's future and rows instead of own and
+	// rows (Query: see queryOut).
+	out *queryOut
 }
 
 func (q *pendingQuery) dispatch() {
@@ -296,9 +313,13 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		}
 		return
 	}
-	vals, plans := q.rows.vals, q.rows.plans // buffers of a recycled query
-	q.rows = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
-	q.fut.Resolve(&q.rows, nil)
+	r := &q.rows
+	if q.out != nil {
+		r = &q.out.rows
+	}
+	vals, plans := r.vals, r.plans // buffers of a recycled query
+	*r = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
+	q.fut.Resolve(r, nil)
 }
 
 // loadThen looks up the parameter type oid that the arguments could not
@@ -326,8 +347,9 @@ func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) 
 // discarded.
 func (x *common) exec(ctx context.Context, t target, sql string, args []any) *futures.Future[CommandTag] {
 	e := x.newExec(ctx, t, sql, args)
+	f := e.fut // e may be recycled as soon as it was sent
 	e.dispatch()
-	return e.fut
+	return f
 }
 
 // newExec prepares an exec of sql on t without sending it yet; a bad
@@ -345,8 +367,8 @@ func (x *common) newExec(ctx context.Context, t target, sql string, args []any) 
 		// allows several statements, as users of database/sql expect.
 		kind = actor.CmdSimple
 	}
-	e := &pendingExec{x: x, t: t, ctx: ctx, sql: sql, args: args}
-	e.fut = &e.own
+	e := getExec()
+	e.x, e.t, e.ctx, e.sql, e.args = x, t, ctx, sql, args
 	e.cmd.Kind, e.cmd.SQL, e.cmd.Args = kind, sql, args
 	return e
 }
@@ -356,8 +378,9 @@ func (x *common) newExec(ctx context.Context, t target, sql string, args []any) 
 func (x *common) execPinned(ctx context.Context, t target, sql string, pin actor.Token) *futures.Future[CommandTag] {
 	e := x.newExec(ctx, t, sql, nil)
 	e.cmd.Pin = pin
+	f := e.fut
 	e.dispatch()
-	return e.fut
+	return f
 }
 
 type pendingExec struct {
@@ -378,8 +401,51 @@ type pendingExec struct {
 
 	bad error // the arguments could not be prepared
 
+	// pooled: taken from execPool, with a future of its own, and given
+	// back once the actor is done with it (Released, or for a batch's
+	// command the batch's Released). handedOff: a goroutine took the exec
+	// over (retry, loadThen), so it is not given back.
+	pooled    bool
+	item      bool // a batch's command
+	handedOff bool
+
 	cmd actor.Command
-	own futures.Future[CommandTag]
+	own futures.Future[CommandTag] // the future of an exec not pooled
+}
+
+// execPool keeps the memory of Exec's commands for the next ones: the
+// caller holds only the future, so the rest can be used again as soon as
+// the actor is done with it.
+var execPool = sync.Pool{New: func() any { return new(pendingExec) }}
+
+// getExec returns an exec of execPool with a new future.
+func getExec() *pendingExec {
+	e := execPool.Get().(*pendingExec)
+	e.pooled = true
+	e.fut = new(futures.Future[CommandTag])
+	return e
+}
+
+// Released implements actor.Releaser: an exec sent on its own goes back to
+// execPool (a batch's goes with its batch).
+func (e *pendingExec) Released(*actor.Command) {
+	if !e.item {
+		e.recycle()
+	}
+}
+
+// recycle gives e back to execPool if it came from there, nobody took it
+// over, and the actor is done with its command.
+func (e *pendingExec) recycle() {
+	if !e.pooled || e.handedOff || !e.cmd.Reusable() {
+		return
+	}
+	e.x, e.t, e.ctx, e.sql, e.args, e.fut = nil, nil, nil, "", nil, nil
+	e.attempts, e.start, e.c = 0, 0, nil
+	e.tctx, e.traced, e.batch, e.bad = nil, false, nil, nil
+	e.pooled, e.item, e.handedOff = false, false, false
+	e.cmd.Reset()
+	execPool.Put(e)
 }
 
 func (e *pendingExec) dispatch() {
@@ -411,11 +477,13 @@ func (e *pendingExec) Described(*actor.Command, *wire.RowDescription, error) {}
 // Done implements actor.Observer.
 func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if err != nil && rerouted(e.t, e.ctx, err, e.attempts) {
+		e.handedOff = true
 		go e.retry()
 		return
 	}
 	if oid, ok := e.x.unknownParamType(err); ok {
 		if retriesAfterLoad(e.t) && e.attempts < maxAttempts {
+			e.handedOff = true
 			go e.loadThen(oid, comp, err) // not on the connection's goroutine
 			return
 		}

@@ -87,12 +87,28 @@ func (r *Rows) ended() {
 	}
 }
 
+// detach lets go of the query behind rows that ended, when the caller
+// holds the rows apart from it (Query's queryOut): the query goes back to
+// queryPool if the actor is done with its command. Nothing of the rows
+// looks at the query afterwards.
+func (r *Rows) detach() {
+	q := r.q
+	if q == nil || q.out == nil || &q.out.rows != r {
+		return
+	}
+	r.q, r.cmd, r.a, r.stream, r.batch = nil, nil, nil, nil, nil
+	q.recycle()
+}
+
 // abandon lets go of rows nobody will read: the connection discards what
 // is left, and the server is asked to stop running the query. It must not
 // block (it may run on the connection's goroutine).
 func (r *Rows) abandon() {
 	if r.q != nil && r.q.traced {
 		r.q.traceEnd(CommandTag{}, errRowsAbandoned)
+	}
+	if r.cmd == nil {
+		return // the rows ended and let go of their query (detach)
 	}
 	if _, _, done := r.cmd.Result.Result(); done {
 		return // the whole result is here already; nothing holds the connection
@@ -192,6 +208,7 @@ func (r *Rows) NextResultSet() bool {
 // finish records how the result ended.
 func (r *Rows) finish() {
 	r.done = true
+	defer r.detach() // after ended, which the trace needs the query for
 	defer r.ended()
 	comp, err := r.cmd.Result.Await(r.ctx)
 	if err == nil && r.stream != nil {
@@ -292,6 +309,7 @@ func (r *Rows) Close() error {
 			r.tag = tagOf(comp)
 		}
 		r.ended()
+		r.detach()
 	}
 	if errors.Is(r.err, futures.ErrCanceled) {
 		return nil

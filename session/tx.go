@@ -231,11 +231,13 @@ const (
 	heldExec
 )
 
-// heldCmd is a command hold queued: the one of its kind is set.
+// heldCmd is what the caller gets of a command hold queued: the one of its
+// kind is set. (An exec itself may be recycled as soon as its batch was
+// answered: only its future is the caller's.)
 type heldCmd struct {
 	q *pendingQuery
 	r *Row
-	e *pendingExec
+	e *futures.Future[CommandTag]
 }
 
 // hold queues a command of a top-level transaction until flush: it puts it
@@ -263,9 +265,11 @@ func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (
 	var cmd *actor.Command
 	switch kind {
 	case heldExec:
-		h.e = b.exec(&pendingExec{x: tx.x, t: tx, ctx: ctx}, sql, args)
-		h.e.own.SetOnWait(tx.flushHook)
-		cmd = &h.e.cmd
+		e := getExec()
+		e.x, e.t, e.ctx = tx.x, tx, ctx
+		b.exec(e, sql, args)
+		e.fut.SetOnWait(tx.flushHook)
+		h.e, cmd = e.fut, &e.cmd
 	default:
 		q := &pendingQuery{}
 		if kind == heldQueryRow {
@@ -385,7 +389,7 @@ func (tx *Tx) send(ctx context.Context, commit bool) (*futures.Future[CommandTag
 	}
 	var finalFut *futures.Future[CommandTag]
 	if final != "" {
-		finalFut = out.exec(&pendingExec{}, final, nil).unnamed().fut
+		finalFut = out.exec(getExec(), final, nil).unnamed().fut
 	}
 	if len(out.cmds) == 0 {
 		return nil, final, nil
@@ -525,7 +529,7 @@ func (tx *Tx) QueryRow(ctx context.Context, sql string, args ...any) *Row {
 func (tx *Tx) Exec(ctx context.Context, sql string, args ...any) *futures.Future[CommandTag] {
 	if len(args) > 0 {
 		if h, ok := tx.hold(heldExec, ctx, sql, args); ok {
-			return h.e.fut
+			return h.e
 		}
 	}
 	return tx.x.exec(ctx, tx, sql, args)
@@ -738,8 +742,9 @@ func (tx *Tx) unpin(ctx context.Context, sql, rollbackSQL string) *futures.Futur
 	}
 	e := tx.x.newExec(context.WithoutCancel(ctx), t, sql, nil)
 	e.cmd.Unpin, e.cmd.RollbackSQL = true, rollbackSQL
+	f := e.fut
 	e.dispatch()
-	return e.fut
+	return f
 }
 
 // finishWith sends COMMIT or ROLLBACK, ending the token's hold. The

@@ -1,0 +1,183 @@
+package actor_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/actor"
+	"github.com/pgactor/pgactor/internal/fakepg"
+	"github.com/pgactor/pgactor/wire"
+)
+
+// The server acts on a CancelRequest by interrupting whatever it runs when
+// the signal arrives. These tests script the server to check that a cancel
+// goes out only when it can stop nothing but its own command, and that
+// nothing is written while one is on its way.
+
+// silent reports whether nothing arrives on c for a while.
+func silent(c *backend, d time.Duration) bool {
+	c.c.SetReadDeadline(time.Now().Add(d))
+	var b [1]byte
+	n, err := c.c.Read(b[:])
+	c.c.SetReadDeadline(time.Time{})
+	return n == 0 && err != nil
+}
+
+// noDial reports whether no connection is dialed for a while.
+func noDial(d *pipeDialer, wait time.Duration) bool {
+	select {
+	case c := <-d.conns:
+		c.Close()
+		return false
+	case <-time.After(wait):
+		return true
+	}
+}
+
+// TestFakeNoCancelWithBystanderBehind: a command whose caller gives up
+// while another caller's command is written behind it is not cancelled: a
+// cancel that arrived after it ended would stop the other one. Its caller
+// is answered at once; the server's answer to it is discarded.
+func TestFakeNoCancelWithBystanderBehind(t *testing.T) {
+	a, d, b := fakeActor(t, actor.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	tok := holder(t, a) // both go out at once, no coalescing
+	slow := owned(a, ctx, tok, "slow")
+	other := owned(a, context.Background(), tok, "other")
+	b.query()
+	b.query()
+	cancel()
+	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("slow: %v", err)
+	}
+	if !noDial(d, 200*time.Millisecond) {
+		t.Fatal("a CancelRequest was sent with another command on the wire behind its target")
+	}
+	b.write(answer("slow"))
+	b.write(answer("other"))
+	if got, err := firstValue(t, other); got != "other" || err != nil {
+		t.Fatalf("other: %q %v", got, err)
+	}
+	if n := a.CancelsSent(); n != 0 {
+		t.Fatalf("%d cancels sent", n)
+	}
+	letGo(a, tok)
+}
+
+// TestFakeWritesWaitForCancel: while a CancelRequest is on its way, nothing
+// is written: a command written meanwhile could be running when the signal
+// arrives. Once the server closed the cancel connection (it acted on it),
+// the command goes out.
+func TestFakeWritesWaitForCancel(t *testing.T) {
+	a, d, b := fakeActor(t, actor.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	b.query()
+	cancel()
+	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("slow: %v", err)
+	}
+	cb := d.next(t)
+	if req := cb.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
+		t.Fatalf("cancel request % x", req)
+	}
+	next := owned(a, context.Background(), tok, "next")
+	if !silent(b, 200*time.Millisecond) {
+		t.Fatal("a command was written while the CancelRequest was on its way")
+	}
+	cb.c.Close() // the server acted on it
+	if !silent(b, 100*time.Millisecond) {
+		t.Fatal("a command was written behind a command the server still runs")
+	}
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	if sql := b.query(); sql != "next" {
+		t.Fatalf("server got %q", sql)
+	}
+	b.write(answer("next"))
+	if got, err := firstValue(t, next); got != "next" || err != nil {
+		t.Fatalf("next: %q %v", got, err)
+	}
+	letGo(a, tok)
+}
+
+// TestFakeStrayCancelRetried: should a cancel reach the server after its
+// target ended all the same (a pooler relaying it late), the command it
+// stops instead ran alone in its implicit transaction and had no effect:
+// it runs again.
+func TestFakeStrayCancelRetried(t *testing.T) {
+	a, d, b := fakeActor(t, actor.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	b.query()
+	cancel()
+	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("slow: %v", err)
+	}
+	cb := d.next(t)
+	cb.readN(16)
+	cb.c.Close()
+	fast := owned(a, context.Background(), tok, "fast")
+	// The server had finished "slow"; the late cancel stops "fast".
+	b.write(answer("slow"))
+	if sql := b.query(); sql != "fast" {
+		t.Fatalf("server got %q", sql)
+	}
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	if sql := b.query(); sql != "fast" {
+		t.Fatalf("retry sent %q", sql)
+	}
+	b.write(answer("fast"))
+	if got, err := firstValue(t, fast); got != "fast" || err != nil {
+		t.Fatalf("fast: %q %v", got, err)
+	}
+	letGo(a, tok)
+}
+
+// TestFakeStrayCancelWithCommandsBehind: a late cancel stops a command that
+// has another pipelined behind it. Running it again would make it overtake
+// that command, so it fails instead, with an error SafeToRetry reports,
+// and nothing is sent again.
+func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
+	a, d, b := fakeActor(t, actor.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	b.query()
+	cancel()
+	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("slow: %v", err)
+	}
+	cb := d.next(t)
+	cb.readN(16)
+	hit := owned(a, context.Background(), tok, "hit")
+	behind := owned(a, context.Background(), tok, "behind")
+	cb.c.Close()
+	b.write(answer("slow"))
+	for _, want := range []string{"hit", "behind"} {
+		if got := b.query(); got != want {
+			t.Fatalf("server got %q, want %q", got, want)
+		}
+	}
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	b.write(answer("behind"))
+	_, err := hit.Result.Await(context.Background())
+	var pe *wire.ErrorOrNoticeResponse
+	if !actor.SafeToRetry(err) || !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("hit: %v; want a retryable error wrapping the 57014", err)
+	}
+	if got, err := firstValue(t, behind); got != "behind" || err != nil {
+		t.Fatalf("behind: %q %v", got, err)
+	}
+	letGo(a, tok)
+	probe := simple(a, context.Background(), "probe")
+	if got := b.query(); got != "probe" {
+		t.Fatalf("server got %q after the stray cancel, want the next command (nothing re-run)", got)
+	}
+	b.write(answer("probe"))
+	firstValue(t, probe)
+}
