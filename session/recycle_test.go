@@ -1,0 +1,201 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pgactor/pgactor/futures"
+	"github.com/pgactor/pgactor/internal/pgtest"
+	"github.com/pgactor/pgactor/session"
+)
+
+// TestRecycledCommandsKeepTheirAnswers checks the memory that Exec, Query,
+// a Batch and a transaction recycle once the connection is done with a
+// command: every answer a caller got must be the one to its own command,
+// and must stay so while the memory behind it serves other callers'
+// commands. Each command asks for a value only its caller knows (a row
+// count, a number); a share of them have contexts that end while they
+// are queued or running, which must leave their memory alone. At the end
+// every future kept along the way is read again.
+func TestRecycledCommandsKeepTheirAnswers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 3})
+
+	type keptExec struct {
+		f    *futures.Future[session.CommandTag]
+		want int64
+	}
+	type keptRows struct {
+		rows *session.Rows
+		want int64
+	}
+	const workers, rounds = 24, 60
+	var (
+		mu       sync.Mutex
+		execs    []keptExec
+		closed   []keptRows
+		failures []error
+	)
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		failures = append(failures, fmt.Errorf(format, args...))
+		mu.Unlock()
+	}
+	// checkTag reports a tag that is not the answer to "SELECT n rows".
+	checkTag := func(what string, tag session.CommandTag, want int64) {
+		if tag.String() != fmt.Sprintf("SELECT %d", want) || tag.RowsAffected() != want {
+			fail("%s: tag %q (%d rows), want SELECT %d", what, tag, tag.RowsAffected(), want)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for r := range rounds {
+				base := int64(w*1000 + r*10 + 1)
+				cctx, stop := ctx, context.CancelFunc(func() {})
+				short := rng.IntN(4) == 0
+				if short {
+					// Ends while the commands are queued or running: they
+					// fail, or answer rightly; either way nothing strays.
+					cctx, stop = context.WithTimeout(ctx, time.Duration(rng.IntN(300))*time.Microsecond)
+				}
+				// Exec: the tag's row count is the caller's own number.
+				fe := p.Exec(cctx, "SELECT generate_series(1, $1::int4)", base)
+				// Query futures, fired before any is read.
+				fq1 := p.Query(cctx, "SELECT $1::int8, g FROM generate_series(1, 2) g", base)
+				fq2 := p.SimpleQuery(cctx, fmt.Sprintf("SELECT %d::int8", base+1))
+				// A batch of execs and a query on one connection.
+				b := &session.Batch{}
+				be := b.Exec("SELECT generate_series(1, $1::int4)", base+2)
+				bq := b.Query("SELECT $1::int8", base+3)
+				fb := p.SendBatch(cctx, b)
+				// A transaction committed in one round trip.
+				var tx1, tx2 *futures.Future[session.CommandTag]
+				var row *session.Row
+				terr := session.BeginFunc(cctx, p, session.TxOptions{}, func(tx *session.Tx) error {
+					tx1 = tx.Exec(cctx, "SELECT generate_series(1, $1::int4)", base+4)
+					row = tx.QueryRow(cctx, "SELECT $1::int8", base+5)
+					tx2 = tx.Exec(cctx, "SELECT generate_series(1, $1::int4)", base+6)
+					return nil
+				})
+
+				tag, err := fe.Await(ctx)
+				switch {
+				case err == nil:
+					checkTag("Exec", tag, base)
+					mu.Lock()
+					execs = append(execs, keptExec{fe, base})
+					mu.Unlock()
+				case !short:
+					fail("Exec: %v", err)
+				}
+				for i, f := range []*futures.Future[*session.Rows]{fq1, fq2} {
+					want := base + int64(i)
+					rows, err := f.Await(ctx)
+					if err != nil {
+						if !short {
+							fail("Query %d: %v", i, err)
+						}
+						continue
+					}
+					n := int64(0)
+					for rows.Next() {
+						vals, err := rows.Values()
+						if err != nil {
+							fail("Query %d: %v", i, err)
+							break
+						}
+						if got := vals[0].(int64); got != want {
+							fail("Query %d: got %d, want %d", i, got, want)
+						}
+						n++
+					}
+					if err := rows.Close(); err != nil {
+						if !short {
+							fail("Query %d: close: %v", i, err)
+						}
+						continue
+					}
+					if n != 2-int64(i) {
+						fail("Query %d: %d rows", i, n)
+					}
+					checkTag(fmt.Sprintf("Query %d", i), rows.CommandTag(), 2-int64(i))
+					mu.Lock()
+					closed = append(closed, keptRows{rows, 2 - int64(i)})
+					mu.Unlock()
+				}
+				if _, err := fb.Await(ctx); err == nil {
+					tag, err := be.Await(ctx)
+					if err != nil {
+						fail("batch Exec: %v", err)
+					} else {
+						checkTag("batch Exec", tag, base+2)
+						mu.Lock()
+						execs = append(execs, keptExec{be, base + 2})
+						mu.Unlock()
+					}
+					rows, err := bq.Await(ctx)
+					if err != nil {
+						fail("batch Query: %v", err)
+					} else {
+						var v int64
+						if !rows.Next() || rows.Scan(&v) != nil || v != base+3 {
+							fail("batch Query: got %d (%v), want %d", v, rows.Err(), base+3)
+						}
+						rows.Close()
+					}
+				} else if !short {
+					fail("batch: %v", err)
+				}
+				if terr == nil {
+					for i, f := range []*futures.Future[session.CommandTag]{tx1, tx2} {
+						want := base + 4 + 2*int64(i)
+						tag, err := f.Await(ctx)
+						if err != nil {
+							fail("tx Exec %d: %v", i, err)
+							continue
+						}
+						checkTag("tx Exec", tag, want)
+						mu.Lock()
+						execs = append(execs, keptExec{f, want})
+						mu.Unlock()
+					}
+					var v int64
+					if err := row.Scan(&v); err != nil || v != base+5 {
+						fail("tx QueryRow: got %d (%v), want %d", v, err, base+5)
+					}
+				} else if !short {
+					fail("tx: %v", terr)
+				}
+				stop()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range failures {
+		t.Error(err)
+	}
+	if len(execs) < workers*rounds {
+		t.Fatalf("only %d execs answered of %d sent", len(execs), 4*workers*rounds)
+	}
+	// What the callers were given stays theirs.
+	for _, k := range execs {
+		tag, err, ok := k.f.Result()
+		if !ok || err != nil {
+			t.Fatalf("a kept Exec future changed: ok %v, %v", ok, err)
+		}
+		checkTag("kept Exec", tag, k.want)
+	}
+	for _, k := range closed {
+		if k.rows.Next() || k.rows.Err() != nil {
+			t.Fatalf("closed rows came back to life: %v", k.rows.Err())
+		}
+		checkTag("kept rows", k.rows.CommandTag(), k.want)
+	}
+}
