@@ -64,6 +64,11 @@ func (s *sliceSource) Err() error             { return s.err }
 // copyChunk is the size of the pieces COPY data travels in.
 const copyChunk = 64 << 10
 
+// copyChunks bounds the chunks one CopyFrom fills: the producer, two
+// waiting on the data channel and one the connection copies out, which
+// comes back on the free channel (of room for all but one).
+const copyChunks = 4
+
 // copyFrom runs COPY table (columns) FROM STDIN on t with src's rows in
 // COPY's text format, encoding in the caller's goroutine while the
 // connection sends what is ready. It returns the number of rows copied.
@@ -298,21 +303,38 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 	opts := e.x.options(nil)
 	ncols := e.ncols
 	chunk := make([]byte, 0, copyChunk+4096)
+	made := 1 // chunks made; past copyChunks, wait for one to come back
 	var scratch []byte
-	send := func() bool {
+	put := func() bool {
 		select {
 		case data <- chunk:
+			return true
+		case <-cmd.Result.Done():
+		case <-ctx.Done():
+		}
+		return false
+	}
+	send := func() bool {
+		if !put() {
+			return false
+		}
+		if made < copyChunks {
 			select {
 			case chunk = <-e.free:
 			default:
 				chunk = make([]byte, 0, copyChunk+4096)
+				made++
 			}
 			return true
-		case <-cmd.Result.Done():
-			return false
-		case <-ctx.Done():
-			return false
 		}
+		select {
+		case chunk = <-e.free:
+			return true
+		case <-cmd.Result.Done():
+		case <-ctx.Done():
+		}
+		chunk = nil // sent: the connection's now
+		return false
 	}
 	var plain []bool
 	if e.oids != nil {
@@ -399,7 +421,7 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 		chunk = append(chunk, 0xff, 0xff) // file trailer
 	}
 	if len(chunk) > 0 {
-		send()
+		put()
 	}
 	return nil
 }
