@@ -24,12 +24,19 @@
 // server flooding rows can never deadlock against callers flooding commands.
 //
 // Cancellation never hits a bystander: a command whose context ends before
-// it is written is dropped; one already on the wire gets a CancelRequest only
-// while it is the command the server is running, and its caller is answered
-// at once. A cancel that arrives late and hits the next command instead is
-// detected (SQLSTATE 57014 on a command nobody cancelled) and that command is
-// run again, when it ran alone in its implicit transaction and delivered no
-// rows yet.
+// it is written is dropped; its caller is answered at once in every case. The
+// server acts on a CancelRequest by stopping whatever it runs when the
+// signal arrives, so one goes out only when that can be nothing but its
+// target: the target is the command the server is running, nothing of
+// another command was written behind it, and nothing is written until the
+// server acted on the request. A command written with others behind it runs
+// to its end instead, its answer discarded. So that a long command stays
+// cancellable, nothing is written behind a command the server has run for a
+// millisecond or more (those commands could not start earlier anyway). Should
+// a cancel still arrive late (a pooler relaying it) and stop a later command,
+// that is detected (SQLSTATE 57014 on a command nobody cancelled) and the
+// command runs again, when it ran alone in its implicit transaction and
+// delivered no rows yet.
 //
 // Death is total: a socket error, EOF, a FATAL error or a protocol violation
 // fails every queued and in-flight command with an error wrapping the cause
@@ -341,8 +348,9 @@ const directPatience = time.Millisecond
 
 // Cancel stops cmd as the end of its context would, for a caller that
 // walked away from a command whose context lives on: a command not yet
-// written is dropped, one the server is running gets a CancelRequest, and
-// the command is answered with ErrCanceled. Best effort: it does nothing
+// written is dropped, one the server is running alone gets a
+// CancelRequest (see the package documentation), and the command is
+// answered with ErrCanceled. Best effort: it does nothing
 // once the command is answered or the actor is closing.
 func (a *Actor) Cancel(cmd *Command) {
 	cmd.cancelAsked.Store(true)
