@@ -27,15 +27,18 @@ type loop struct {
 
 	// Writing: wbuf collects what this turn encoded; the writer owns the
 	// buffer it is writing until it hands it back on wdone.
-	wbuf      []byte
-	spare     []byte
-	writing   bool
-	writec    chan []byte
-	wdone     chan writeResult
-	wroteUpTo uint64          // commands numbered below this were handed to the writer
-	raw       syscall.RawConn // the plain socket, for writes that cannot block; nil under TLS
-	writeFn   func(uintptr) bool
-	wr        struct {
+	wbuf  []byte
+	spare []byte
+	// writingBase is the buffer whose unwritten tail the writer has, when
+	// a write that could not block took the rest.
+	writingBase []byte
+	writing     bool
+	writec      chan []byte
+	wdone       chan writeResult
+	wroteUpTo   uint64          // commands numbered below this were handed to the writer
+	raw         syscall.RawConn // the plain socket, for writes that cannot block; nil under TLS
+	writeFn     func(uintptr) bool
+	wr          struct {
 		b   []byte
 		n   int
 		err error
@@ -355,6 +358,11 @@ func (l *loop) run(leftover []byte) {
 		case w := <-l.wdone:
 			l.writing = false
 			l.spare = w.buf[:0]
+			if l.writingBase != nil {
+				// The writer had the tail of a buffer: the whole of it
+				// is free again, not just what the tail could hold.
+				l.spare, l.writingBase = l.writingBase, nil
+			}
 			if w.err != nil {
 				cause = w.err
 				return
@@ -515,6 +523,7 @@ func (l *loop) flush() error {
 		}
 		// The rest goes to the writer, which may block on it.
 		rest := l.wbuf[n:]
+		l.writingBase = l.wbuf[:0]
 		l.wbuf = l.spare
 		l.spare = nil
 		l.wbuf = l.wbuf[:0]
@@ -591,7 +600,11 @@ func (l *loop) writeFD(fd uintptr) bool {
 
 // copyHighWater bounds the COPY data the loop encodes ahead of the socket:
 // past it, the loop stops reading the copy source until the writer catches up.
-const copyHighWater = 256 << 10
+const copyHighWater = 64 << 10
+
+// copyBufSize is the write buffer COPY data makes room for: the high water
+// mark and one chunk of the size CopyFrom makes (64 KiB and a row).
+const copyBufSize = copyHighWater + 72<<10
 
 // copyChunk sends one chunk of COPY data, or ends the copy when the source
 // is closed.
@@ -600,6 +613,13 @@ func (l *loop) copyChunk(chunk []byte, ok bool) {
 	var err error
 	l.urgent = true
 	if ok {
+		if need := len(l.wbuf) + len(chunk) + 5; need > cap(l.wbuf) && need <= copyBufSize {
+			// Once to the size COPY needs, rather than doubling on the
+			// way there: the two write buffers keep it for later copies.
+			b := make([]byte, len(l.wbuf), copyBufSize)
+			copy(b, l.wbuf)
+			l.wbuf = b
+		}
 		l.wbuf, err = l.client.CopyData(l.wbuf, chunk)
 		if c.CopyRecycle != nil {
 			select {
