@@ -226,7 +226,7 @@ func (q *pendingQuery) recycle() {
 	}
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
 	q.x, q.t, q.ctx, q.sql, q.args, q.fut, q.out = nil, nil, nil, "", nil, nil, nil
-	q.attempts, q.start, q.c, q.rerouted = 0, 0, nil, false
+	q.attempts, q.start, q.c, q.rerouted, q.whole = 0, 0, nil, false, false
 	q.tctx, q.traced, q.batch = nil, false, nil
 	q.cmd.Reset()
 	q.own = futures.Future[*Rows]{}
@@ -254,6 +254,7 @@ type pendingQuery struct {
 	c        *conn
 	attempts int32
 	rerouted bool // sent again as another pendingQuery, which resolves fut
+	whole    bool // described without a stream: Done resolves fut
 
 	// Tracing: traced while a QueryTracer's end is owed, with the context
 	// its start returned; batch when the query is a traced batch's command.
@@ -319,6 +320,13 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 	}
 	vals, plans := r.vals, r.plans // buffers of a recycled query
 	*r = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
+	if q.cmd.Rows == nil {
+		// No stream: the whole result is here, and the command's outcome
+		// follows at once (Done). The rows go out with it, so that the
+		// caller is woken once, not once for each.
+		q.whole = true
+		return
+	}
 	q.fut.Resolve(r, nil)
 }
 
@@ -340,6 +348,15 @@ func (q *pendingQuery) loadThen(oid uint32, err error) {
 func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if q.batch != nil {
 		q.batch.batchItem(q.sql, q.args, tagOf(comp), wrapCtx(q.ctx, err))
+	}
+	if q.whole {
+		q.whole = false
+		r := &q.rows
+		if q.out != nil {
+			r = &q.out.rows
+		}
+		r.comp, r.compErr, r.compSet = comp, err, true
+		q.fut.Resolve(r, nil)
 	}
 }
 

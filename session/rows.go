@@ -73,6 +73,21 @@ type Rows struct {
 	tag      CommandTag
 
 	q *pendingQuery // the query whose trace ends with the rows
+
+	// The command's outcome, when it came with the rows (a result that
+	// needed no stream: see pendingQuery.Described).
+	comp    actor.Completion
+	compErr error
+	compSet bool
+}
+
+// completion returns the command's outcome, waiting for it if it did not
+// come with the rows.
+func (r *Rows) completion() (actor.Completion, error) {
+	if r.compSet {
+		return r.comp, r.compErr
+	}
+	return r.cmd.Result.Await(r.ctx)
 }
 
 // ended ends the query's trace with how the rows ended.
@@ -96,7 +111,7 @@ func (r *Rows) detach() {
 	if q == nil || q.out == nil || &q.out.rows != r {
 		return
 	}
-	r.q, r.cmd, r.a, r.stream, r.batch = nil, nil, nil, nil, nil
+	r.q, r.cmd, r.a, r.stream, r.batch, r.comp = nil, nil, nil, nil, nil, actor.Completion{}
 	q.recycle()
 }
 
@@ -110,7 +125,7 @@ func (r *Rows) abandon() {
 	if r.cmd == nil {
 		return // the rows ended and let go of their query (detach)
 	}
-	if _, _, done := r.cmd.Result.Result(); done {
+	if _, _, done := r.cmd.Result.Result(); done || r.compSet {
 		return // the whole result is here already; nothing holds the connection
 	}
 	if r.stream != nil {
@@ -143,7 +158,7 @@ func (r *Rows) Next() bool {
 				return false
 			}
 			r.tail = true
-			comp, err := r.cmd.Result.Await(r.ctx)
+			comp, err := r.completion()
 			if err != nil {
 				r.finish()
 				return false
@@ -210,7 +225,7 @@ func (r *Rows) finish() {
 	r.done = true
 	defer r.detach() // after ended, which the trace needs the query for
 	defer r.ended()
-	comp, err := r.cmd.Result.Await(r.ctx)
+	comp, err := r.completion()
 	if err == nil && r.stream != nil {
 		err = r.stream.Err()
 	}
@@ -301,7 +316,7 @@ func (r *Rows) Close() error {
 			r.stream.Cancel()
 		}
 		r.done = true
-		comp, err := r.cmd.Result.Await(r.ctx)
+		comp, err := r.completion()
 		if err != nil && r.err == nil {
 			r.err = wrapCtx(r.ctx, err)
 		}
