@@ -77,7 +77,7 @@ func (b *Batch) query(q *pendingQuery, sql string, args []any) *pendingQuery {
 // QueryRow queues a query whose first row Scan reads once the batch was
 // sent.
 func (b *Batch) QueryRow(sql string, args ...any) *Row {
-	q := b.query(queryPool.Get().(*pendingQuery), sql, args)
+	q := b.query(getQuery(), sql, args)
 	r := &Row{fut: q.fut, q: q}
 	b.rows = append(b.rows, r)
 	return r

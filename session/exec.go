@@ -171,7 +171,7 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 		}
 		return f
 	}
-	q := queryPool.Get().(*pendingQuery)
+	q := getQuery()
 	q.init(x, t, ctx, kind, sql, args)
 	out := &queryOut{}
 	out.fut.SetRelease(releaseRows)
@@ -196,7 +196,7 @@ func (x *common) queryRow(ctx context.Context, t target, sql string, args []any)
 	if err != nil {
 		return &Row{fut: futures.Resolved[*Rows](nil, err), ctx: ctx}
 	}
-	q := queryPool.Get().(*pendingQuery)
+	q := getQuery()
 	q.init(x, t, ctx, actor.CmdQuery, sql, args)
 	r := &Row{fut: q.fut, ctx: ctx, q: q}
 	q.dispatch()
@@ -210,8 +210,31 @@ func (q *pendingQuery) init(x *common, t target, ctx context.Context, kind actor
 	q.cmd.Kind, q.cmd.SQL, q.cmd.Args = kind, sql, args
 }
 
-// queryPool keeps the memory of QueryRow's queries for the next ones.
+// queryPool keeps the memory of QueryRow's and Query's queries for the
+// next ones.
 var queryPool = sync.Pool{New: func() any { return new(pendingQuery) }}
+
+// getQuery returns a query of queryPool. It goes back there once both its
+// caller (Row.Scan, or the end of the rows) and the actor (Released) let
+// go of it: see letGo.
+func getQuery() *pendingQuery {
+	q := queryPool.Get().(*pendingQuery)
+	q.holders.Store(2)
+	return q
+}
+
+// letGo is called once by the caller's side and once by the actor's
+// (Released) when they are done with q; the last one recycles it. A query
+// not taken from queryPool has no holders to count down, and stays the
+// garbage collector's.
+func (q *pendingQuery) letGo() {
+	if q.holders.Add(-1) == 0 {
+		q.recycle()
+	}
+}
+
+// Released implements actor.Releaser: the actor's side of letGo.
+func (q *pendingQuery) Released(*actor.Command) { q.letGo() }
 
 // recycle gives q back to queryPool if nothing can reach it any more: it
 // was sent once (a re-routed query's future lives in the first attempt),
@@ -254,6 +277,7 @@ type pendingQuery struct {
 	c        *conn
 	attempts int32
 	rerouted bool // sent again as another pendingQuery, which resolves fut
+	holders  atomic.Int32 // see letGo
 	whole    bool // described without a stream: Done resolves fut
 
 	// Tracing: traced while a QueryTracer's end is owed, with the context

@@ -112,7 +112,7 @@ func (r *Rows) detach() {
 		return
 	}
 	r.q, r.cmd, r.a, r.stream, r.batch, r.comp = nil, nil, nil, nil, nil, actor.Completion{}
-	q.recycle()
+	q.letGo()
 }
 
 // abandon lets go of rows nobody will read: the connection discards what
@@ -399,7 +399,7 @@ func (r *Row) Scan(dest ...any) error {
 	r.fut = nil
 	if q := r.q; q != nil {
 		r.q = nil
-		q.recycle()
+		q.letGo()
 	}
 	return err
 }

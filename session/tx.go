@@ -273,7 +273,7 @@ func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (
 	default:
 		q := &pendingQuery{}
 		if kind == heldQueryRow {
-			q = queryPool.Get().(*pendingQuery)
+			q = getQuery()
 		}
 		q.x, q.t, q.ctx = tx.x, tx, ctx
 		h.q = b.query(q, sql, args)
