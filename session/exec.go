@@ -276,9 +276,9 @@ type pendingQuery struct {
 	start    time.Duration          // monoNow() when first sent, for tracing
 	c        *conn
 	attempts int32
-	rerouted bool // sent again as another pendingQuery, which resolves fut
+	rerouted bool         // sent again as another pendingQuery, which resolves fut
 	holders  atomic.Int32 // see letGo
-	whole    bool // described without a stream: Done resolves fut
+	whole    bool         // described without a stream: Done resolves fut
 
 	// Tracing: traced while a QueryTracer's end is owed, with the context
 	// its start returned; batch when the query is a traced batch's command.
@@ -379,7 +379,9 @@ func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) 
 		if q.out != nil {
 			r = &q.out.rows
 		}
-		r.comp, r.compErr, r.compSet = comp, err, true
+		// What Next would take from the completion, taken now.
+		r.batch, r.i, r.tail = comp.Batch, 0, true
+		r.tag, r.compErr, r.compSet = tagOf(comp), err, true
 		q.fut.Resolve(r, nil)
 	}
 }

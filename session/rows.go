@@ -54,10 +54,15 @@ type Rows struct {
 	a      *actor.Actor                  // the connection running cmd
 	stream *futures.Stream[actor.RawRow] // nil: the whole result comes with the completion
 	tail   bool                          // the completion's rows were taken
-	cols   *wire.RowDescription
-	reg    *codec.Registry
-	types  *typeCache // loads codecs for unknown column types; nil: none
-	opts   codec.Options
+	done   bool
+	// compSet: the command's outcome came with the rows (a result that
+	// needed no stream, see pendingQuery.Done): its rows are in batch, its
+	// tag in tag, its error in compErr.
+	compSet bool
+	cols    *wire.RowDescription
+	reg     *codec.Registry
+	types   *typeCache // loads codecs for unknown column types; nil: none
+	opts    codec.Options
 
 	batch []actor.RawRow
 	i     int
@@ -69,23 +74,17 @@ type Rows struct {
 	planFor  *wire.RowDescription
 	typesFor *wire.RowDescription // the description loadColumns last saw
 	err      error
-	done     bool
 	tag      CommandTag
+	compErr  error
 
 	q *pendingQuery // the query whose trace ends with the rows
-
-	// The command's outcome, when it came with the rows (a result that
-	// needed no stream: see pendingQuery.Described).
-	comp    actor.Completion
-	compErr error
-	compSet bool
 }
 
 // completion returns the command's outcome, waiting for it if it did not
 // come with the rows.
 func (r *Rows) completion() (actor.Completion, error) {
 	if r.compSet {
-		return r.comp, r.compErr
+		return actor.Completion{Tag: r.tag.tag, Rows: r.tag.rows}, r.compErr
 	}
 	return r.cmd.Result.Await(r.ctx)
 }
@@ -111,7 +110,7 @@ func (r *Rows) detach() {
 	if q == nil || q.out == nil || &q.out.rows != r {
 		return
 	}
-	r.q, r.cmd, r.a, r.stream, r.batch, r.comp = nil, nil, nil, nil, nil, actor.Completion{}
+	r.q, r.cmd, r.a, r.stream, r.batch = nil, nil, nil, nil, nil
 	q.letGo()
 }
 
