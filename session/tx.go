@@ -271,9 +271,11 @@ func (tx *Tx) hold(kind heldKind, ctx context.Context, sql string, args []any) (
 		e.fut.SetOnWait(tx.flushHook)
 		h.e, cmd = e.fut, &e.cmd
 	default:
-		q := &pendingQuery{}
+		var q *pendingQuery
 		if kind == heldQueryRow {
 			q = getQuery()
+		} else {
+			q = &pendingQuery{}
 		}
 		q.x, q.t, q.ctx = tx.x, tx, ctx
 		h.q = b.query(q, sql, args)
