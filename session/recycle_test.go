@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -197,5 +198,51 @@ func TestRecycledCommandsKeepTheirAnswers(t *testing.T) {
 			t.Fatalf("closed rows came back to life: %v", k.rows.Err())
 		}
 		checkTag("kept rows", k.rows.CommandTag(), k.want)
+	}
+}
+
+// TestWholeResultError: a small result that fails after some rows (its
+// rows and its error come together, with the command's outcome) gives the
+// rows, then the error, on a Session and a Pool, through Query and
+// QueryRow; the connection goes on.
+func TestWholeResultError(t *testing.T) {
+	ctx := context.Background()
+	s := connect(t, dsn(t, pgtest.Trust))
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	for _, q := range []interface {
+		Query(context.Context, string, ...any) *futures.Future[*session.Rows]
+		QueryRow(context.Context, string, ...any) *session.Row
+	}{s, p} {
+		rows, err := q.Query(ctx, "SELECT 10 / (g - $1::int4) FROM generate_series(1, 5) g", 3).Await(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		if len(got) != 2 || got[0] != -5 || got[1] != -10 {
+			t.Fatalf("rows before the failure: %v", got)
+		}
+		if err := rows.Err(); err == nil || !strings.Contains(err.Error(), "division by zero") {
+			t.Fatalf("Err: %v", err)
+		}
+		if err := rows.Close(); err == nil {
+			t.Fatal("Close reported no error")
+		}
+		if tag := rows.CommandTag(); tag.String() != "" {
+			t.Fatalf("a failed command has tag %q", tag)
+		}
+		var v int
+		if err := q.QueryRow(ctx, "SELECT 10 / (g - 1) FROM generate_series(1, 2) g").Scan(&v); err == nil || !strings.Contains(err.Error(), "division by zero") {
+			t.Fatalf("QueryRow: %d %v", v, err)
+		}
+		if err := q.QueryRow(ctx, "SELECT $1::int4", 7).Scan(&v); err != nil || v != 7 {
+			t.Fatalf("after: %d %v", v, err)
+		}
 	}
 }
