@@ -706,6 +706,9 @@ type Command struct {
 	released    atomic.Bool
 	cancelAsked atomic.Bool
 	ctxEnded    atomic.Bool
+	// watched is set while the loop watches the command's context (from
+	// accept until the command is answered): see ContextWatched.
+	watched atomic.Bool
 	// Owned by the loop.
 	described  bool
 	rowsSent   bool
@@ -756,6 +759,7 @@ func (c *Command) done(comp Completion, err error) {
 	if _, _, ok := c.Result.Result(); ok {
 		return
 	}
+	c.watched.Store(false)
 	if w := c.watchedBy; w != nil {
 		c.watchedBy = nil
 		w.release()
@@ -774,6 +778,13 @@ func (c *Command) done(comp Completion, err error) {
 		r.Released(c)
 	}
 }
+
+// ContextWatched reports whether the loop has taken the command and
+// watches its context: should the context end, the command is answered at
+// once (with ErrCanceled), so that a caller waiting for its outcome need
+// not watch the context as well. It reports false once the command was
+// answered, and for a command that is still on its way to the loop.
+func (c *Command) ContextWatched() bool { return c.watched.Load() }
 
 // Reset clears c for another command, keeping the memory of its encoded
 // parameters. Only for a command that is Reusable (or was never sent).

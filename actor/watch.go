@@ -52,6 +52,7 @@ func (l *loop) watch(c *Command) {
 	}
 	w.users++
 	c.watchedBy = w
+	c.watched.Store(true)
 }
 
 // release is called as a command of the watch is answered (on the loop

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -250,7 +251,7 @@ func (q *pendingQuery) recycle() {
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
 	q.x, q.t, q.ctx, q.sql, q.args, q.fut, q.out = nil, nil, nil, "", nil, nil, nil
 	q.attempts, q.start, q.c, q.rerouted, q.whole = 0, 0, nil, false, false
-	q.tctx, q.traced, q.batch = nil, false, nil
+	q.tctx, q.traced, q.batch, q.stopWatch = nil, false, nil, nil
 	q.cmd.Reset()
 	q.own = futures.Future[*Rows]{}
 	q.rows = Rows{vals: vals, plans: plans}
@@ -278,7 +279,10 @@ type pendingQuery struct {
 	attempts int32
 	rerouted bool         // sent again as another pendingQuery, which resolves fut
 	holders  atomic.Int32 // see letGo
-	whole    bool         // described without a stream: Done resolves fut
+	// stopWatch stops the watch of ctx that a query sent again keeps for
+	// its caller (retry).
+	stopWatch func() bool
+	whole     bool // described without a stream: Done resolves fut
 
 	// Tracing: traced while a QueryTracer's end is owed, with the context
 	// its start returned; batch when the query is a traced batch's command.
@@ -306,10 +310,31 @@ func (q *pendingQuery) dispatch() {
 }
 
 // retry sends the query again as a fresh command (the old one is spent).
+// Its caller may be waiting without watching the context (Row.scan), so
+// until the new command is answered, the end of the context answers the
+// caller here.
 func (q *pendingQuery) retry() {
 	n := &pendingQuery{x: q.x, t: q.t, ctx: q.ctx, sql: q.sql, args: q.args, fut: q.fut, attempts: q.attempts, start: q.start, tctx: q.tctx, traced: q.traced}
 	n.cmd = actor.Command{Kind: q.cmd.Kind, SQL: q.sql, Args: q.args, Params: q.cmd.Params, Stmt: q.cmd.Stmt}
+	if q.stopWatch != nil {
+		q.stopWatch() // q was itself sent again: n watches from now on
+	}
+	ctx, fut := q.ctx, q.fut
+	n.stopWatch = context.AfterFunc(ctx, func() {
+		fut.Resolve(nil, wrapCtx(ctx, fmt.Errorf("%w: %w", actor.ErrCanceled, context.Cause(ctx))))
+	})
 	n.dispatch()
+}
+
+// resolve hands the caller r, or err; rows nobody will get (the context's
+// end answered the caller first, see retry) are let go.
+func (q *pendingQuery) resolve(r *Rows, err error) {
+	if q.stopWatch != nil {
+		q.stopWatch()
+	}
+	if !q.fut.Resolve(r, err) && r != nil {
+		r.abandon()
+	}
 }
 
 // Described implements actor.Observer: the rows begin, or the query failed.
@@ -332,7 +357,7 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		werr := wrapCtx(q.ctx, err)
 		q.c.countCancel(err)
 		q.traceEnd(CommandTag{}, werr)
-		q.fut.Resolve(nil, werr)
+		q.resolve(nil, werr)
 		if watched(q.t) {
 			watchFailure(q.x, q.ctx, q.fut, firstWords(q.sql, 3), werr, nil)
 		}
@@ -351,7 +376,7 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 		q.whole = true
 		return
 	}
-	q.fut.Resolve(r, nil)
+	q.resolve(r, nil)
 }
 
 // loadThen looks up the parameter type oid that the arguments could not
@@ -364,7 +389,7 @@ func (q *pendingQuery) loadThen(oid uint32, err error) {
 	}
 	werr := wrapCtx(q.ctx, err)
 	q.traceEnd(CommandTag{}, werr)
-	q.fut.Resolve(nil, werr)
+	q.resolve(nil, werr)
 }
 
 // Done implements actor.Observer; Rows reads the outcome from the command
@@ -382,7 +407,7 @@ func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) 
 		// What Next would take from the completion, taken now.
 		r.batch, r.i, r.tail = comp.Batch, 0, true
 		r.tag, r.compErr, r.compSet = tagOf(comp), err, true
-		q.fut.Resolve(r, nil)
+		q.resolve(r, nil)
 	}
 }
 

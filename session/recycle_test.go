@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -242,6 +243,33 @@ func TestWholeResultError(t *testing.T) {
 			t.Fatalf("QueryRow: %d %v", v, err)
 		}
 		if err := q.QueryRow(ctx, "SELECT $1::int4", 7).Scan(&v); err != nil || v != 7 {
+			t.Fatalf("after: %d %v", v, err)
+		}
+	}
+}
+
+// TestRowScanContextEnds: Scan waits for the row without watching the
+// context itself once the connection took the query (the connection
+// watches it); the end of the context still answers Scan at once, with
+// the context's error, and the connection goes on.
+func TestRowScanContextEnds(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	for _, q := range []interface {
+		QueryRow(context.Context, string, ...any) *session.Row
+	}{s, p} {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		start := time.Now()
+		var v int
+		err := q.QueryRow(ctx, "SELECT 1 FROM pg_sleep(30)").Scan(&v)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Scan: %v", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Scan returned after %v", d)
+		}
+		if err := q.QueryRow(context.Background(), "SELECT $1::int4", 9).Scan(&v); err != nil || v != 9 {
 			t.Fatalf("after: %d %v", v, err)
 		}
 	}

@@ -404,7 +404,15 @@ func (r *Row) Scan(dest ...any) error {
 }
 
 func (r *Row) scan(dest []any) error {
-	rows, err := r.fut.Await(r.ctx)
+	wait := r.ctx
+	if q := r.q; q != nil && q.cmd.ContextWatched() {
+		// The connection answers the query as soon as its context (the
+		// Row's) ends: waiting on the context as well would only make every
+		// waiter take the lock of its shared channel. Should the query be
+		// routed again meanwhile, retry watches the context itself.
+		wait = context.Background()
+	}
+	rows, err := r.fut.Await(wait)
 	if err != nil {
 		return wrapCtx(r.ctx, err)
 	}
