@@ -67,24 +67,33 @@ func TestFakeNoCancelWithBystanderBehind(t *testing.T) {
 	letGo(a, tok)
 }
 
-// TestFakeWritesWaitForCancel: while a CancelRequest is on its way, nothing
-// is written: a command written meanwhile could be running when the signal
-// arrives. Once the server closed the cancel connection (it acted on it),
-// the command goes out.
-func TestFakeWritesWaitForCancel(t *testing.T) {
+// cancelledAlone runs "slow" for a holder, alone on the wire, and cancels
+// it: its caller is answered, and the CancelRequest arrives on cb, which
+// the test closes when the server has acted on it.
+func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Token) {
+	t.Helper()
 	a, d, b := fakeActor(t, actor.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a)
+	tok = holder(t, a)
 	slow := owned(a, ctx, tok, "slow")
 	b.query()
 	cancel()
 	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
 		t.Fatalf("slow: %v", err)
 	}
-	cb := d.next(t)
+	cb = d.next(t)
 	if req := cb.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
 		t.Fatalf("cancel request % x", req)
 	}
+	return a, b, cb, tok
+}
+
+// TestFakeWritesWaitForCancel: while a CancelRequest is on its way, nothing
+// is written: a command written meanwhile could be running when the signal
+// arrives. Once the server closed the cancel connection (it acted on it),
+// the command goes out.
+func TestFakeWritesWaitForCancel(t *testing.T) {
+	a, b, cb, tok := cancelledAlone(t)
 	next := owned(a, context.Background(), tok, "next")
 	if !silent(b, 200*time.Millisecond) {
 		t.Fatal("a command was written while the CancelRequest was on its way")
@@ -109,17 +118,7 @@ func TestFakeWritesWaitForCancel(t *testing.T) {
 // stops instead ran alone in its implicit transaction and had no effect:
 // it runs again.
 func TestFakeStrayCancelRetried(t *testing.T) {
-	a, d, b := fakeActor(t, actor.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a)
-	slow := owned(a, ctx, tok, "slow")
-	b.query()
-	cancel()
-	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
-		t.Fatalf("slow: %v", err)
-	}
-	cb := d.next(t)
-	cb.readN(16)
+	a, b, cb, tok := cancelledAlone(t)
 	cb.c.Close()
 	fast := owned(a, context.Background(), tok, "fast")
 	// The server had finished "slow"; the late cancel stops "fast".
@@ -143,17 +142,7 @@ func TestFakeStrayCancelRetried(t *testing.T) {
 // that command, so it fails instead, with an error SafeToRetry reports,
 // and nothing is sent again.
 func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
-	a, d, b := fakeActor(t, actor.Config{})
-	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a)
-	slow := owned(a, ctx, tok, "slow")
-	b.query()
-	cancel()
-	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
-		t.Fatalf("slow: %v", err)
-	}
-	cb := d.next(t)
-	cb.readN(16)
+	a, b, cb, tok := cancelledAlone(t)
 	hit := owned(a, context.Background(), tok, "hit")
 	behind := owned(a, context.Background(), tok, "behind")
 	cb.c.Close()
