@@ -45,9 +45,11 @@
 //     tables, LISTEN) is not reset, as in any pool.
 //   - A caller who walks away owns nothing. When the context of an Await
 //     on a Query future ends before the rows begin, the future is
-//     abandoned: when the rows arrive the library cancels the query and
-//     discards them, so the connection and Close are never held up by a
-//     result nobody reads; a later Await reports futures.ErrAbandoned. An
+//     abandoned: when the rows arrive the library discards them and asks
+//     the server to stop the query (unless another command was written
+//     behind it, which the request could stop instead), so the connection
+//     and Close are never held up by a result nobody reads; a later Await
+//     reports futures.ErrAbandoned. An
 //     Exec future holds no rows: one that is never awaited costs only its
 //     memory until the command is answered, and its command runs all the
 //     same. A Rows the caller did receive must be read to the end or
