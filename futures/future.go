@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"sync"
 	"sync/atomic"
 )
 
@@ -32,9 +33,14 @@ var closedChan = func() chan struct{} {
 // ready to use; it must not be copied after first use.
 type Future[T any] struct {
 	state atomic.Uint32
-	// done holds a chan struct{}, made by the first Done call that finds the
-	// future pending; Resolve swaps in closedChan and closes what it replaced.
-	done atomic.Value
+	// done is the channel made by the first waiter that finds the future
+	// pending, under mu; Resolve closes it. A lock, not an atomic.Value: the
+	// first store into an atomic.Value makes a concurrent Swap spin until
+	// it completes, and on a busy machine the storing thread may be
+	// descheduled meanwhile (a tenth and more of a pipeline's CPU went to
+	// that spin).
+	mu   sync.Mutex
+	done chan struct{}
 	// val and err are written once, before state becomes resolved: guarded by
 	// state and done, never by a lock.
 	val T
@@ -108,7 +114,6 @@ func New[T any]() *Future[T] {
 func Resolved[T any](v T, err error) *Future[T] {
 	f := &Future[T]{val: v, err: err}
 	f.state.Store(resolved)
-	f.done.Store(closedChan)
 	return f
 }
 
@@ -121,8 +126,11 @@ func (f *Future[T]) Resolve(v T, err error) bool {
 	}
 	f.val, f.err = v, err
 	f.state.Store(resolved)
-	if d := f.done.Swap(closedChan); d != nil {
-		close(d.(chan struct{}))
+	f.mu.Lock()
+	d := f.done
+	f.mu.Unlock()
+	if d != nil {
+		close(d) // a waiter made it before it could see resolved
 	}
 	if f.release != nil && f.abandoned.Load() {
 		f.giveUp()
@@ -141,18 +149,20 @@ func (f *Future[T]) Done() <-chan struct{} {
 
 // doneChan is Done once the waiting was seen to.
 func (f *Future[T]) doneChan() <-chan struct{} {
-	if d := f.done.Load(); d != nil {
-		return d.(chan struct{})
-	}
 	if f.state.Load() == resolved {
 		return closedChan
 	}
-	ch := make(chan struct{})
-	if f.done.CompareAndSwap(nil, ch) {
-		return ch
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.done == nil {
+		if f.state.Load() == resolved {
+			// Resolve stored resolved before it looked for a channel
+			// under mu: it found none, and closes none.
+			return closedChan
+		}
+		f.done = make(chan struct{})
 	}
-	// Another Done or Resolve got there first; theirs is the channel.
-	return f.done.Load().(chan struct{})
+	return f.done
 }
 
 // Await waits for the result or for ctx to end. A result that is ready wins
