@@ -538,21 +538,25 @@ type Completion struct {
 	Batch []RawRow
 }
 
-// Observer hears about a command's progress without a closure per command.
+// Observer is where a command's outcome goes, without a closure per
+// command: a command with an Observer is answered through it alone (its
+// Result is never resolved), one without is answered through Result.
 type Observer interface {
 	// Described is called once, as soon as the command's columns are known
 	// (nil for commands without rows), or with the error when the command
 	// fails before that.
 	Described(c *Command, rd *wire.RowDescription, err error)
-	// Done is called once with what Result receives, just before Result
-	// is resolved.
+	// Done is called once with the command's outcome: its completion, or
+	// the error that ended it. The command's rows stream, if it has one,
+	// ends right after Done returns, so a consumer that saw the stream end
+	// finds what Done recorded.
 	Done(c *Command, comp Completion, err error)
 }
 
 // A Releaser is an Observer that takes its command back once the actor is
-// done with it: Released runs right after the command's Result was
-// resolved, on the goroutine that resolved it, and nothing of the actor
-// looks at the command after that. If c.Reusable() then reports true, the
+// done with it: Released runs right after the command was answered (Done,
+// then the end of its rows stream), on the goroutine that answered it, and
+// nothing of the actor looks at the command after that. If c.Reusable() then reports true, the
 // command's memory is the Releaser's to use again; otherwise it must be
 // left to the garbage collector.
 type Releaser interface {
@@ -592,10 +596,11 @@ const (
 	CmdUnpin
 	// CmdBatch runs the commands in Batch (each a CmdQuery or a CmdExecute)
 	// with one Sync: in one implicit transaction, all or nothing. Each is
-	// answered through its own Result, Rows and Observer once the batch
-	// ended; when one fails, it gets the server's error, the ones before it
-	// ErrBatchRolledBack and the ones after it ErrBatchNotRun. The batch's
-	// own Result resolves last, with the first error.
+	// answered as a command of its own (its Observer or Result, and its
+	// Rows) once the batch ended; when one fails, it gets the server's
+	// error, the ones before it ErrBatchRolledBack and the ones after it
+	// ErrBatchNotRun. The batch itself is answered last, with the first
+	// error.
 	CmdBatch
 
 	// cmdLost sends nothing: a command of Owner failed before it reached
@@ -692,14 +697,15 @@ type Command struct {
 	Observer Observer
 
 	// Result is resolved when the command's ReadyForQuery arrives, or with
-	// the error that ended it.
+	// the error that ended it, unless the command has an Observer, which
+	// then hears the outcome instead (Observer.Done).
 	Result futures.Future[Completion]
 
 	ctx       context.Context
 	watchedBy *ctxWatch // the loop's watch of ctx, while the command is the loop's
 	sentAt    int64     // monotonic() when sent, while the actor reports writes (OnWritten)
-	// released is set once the actor is done with the command (after its
-	// Result was resolved); cancelAsked when Cancel was called for it (a
+	// released is set once the actor is done with the command (after it
+	// was answered); cancelAsked when Cancel was called for it (a
 	// cancel for it may then still be on its way to the loop), and
 	// ctxEnded when its context ended while the loop had it (it may still
 	// be on the wire, the loop discarding its answer). See Reusable.
@@ -709,7 +715,8 @@ type Command struct {
 	// watched is set while the loop watches the command's context (from
 	// accept until the command is answered): see ContextWatched.
 	watched atomic.Bool
-	// Owned by the loop.
+	// Owned by the loop (or by the caller, for a command never sent).
+	answered   bool
 	described  bool
 	rowsSent   bool
 	abandoned  bool // the caller was answered (canceled); discard the rest
@@ -732,7 +739,7 @@ func (c *Command) prepareSend(ctx context.Context) error {
 }
 
 // Fail answers a command that was never sent with err, exactly as the
-// actor would: the Observer, Rows and Result all learn it. For use by
+// actor would: its Observer (or Result) and its Rows learn it. For use by
 // callers that decide not to send a command after all.
 func (c *Command) Fail(err error) { c.fail(err) }
 
@@ -747,18 +754,17 @@ func (c *Command) fail(err error) {
 			c.Observer.Described(c, nil, err)
 		}
 	}
-	if c.Rows != nil {
-		c.Rows.Finish(err)
-	}
 	c.done(Completion{}, err)
 }
 
-// done resolves Result, telling the Observer first, and stops watching
-// the command's context.
+// done answers the command, once: its outcome goes to its one sink (the
+// Observer if it has one, Result otherwise), then its rows stream ends,
+// and the command's context is no longer watched.
 func (c *Command) done(comp Completion, err error) {
-	if _, _, ok := c.Result.Result(); ok {
+	if c.answered {
 		return
 	}
+	c.answered = true
 	c.watched.Store(false)
 	if w := c.watchedBy; w != nil {
 		c.watchedBy = nil
@@ -770,14 +776,22 @@ func (c *Command) done(comp Completion, err error) {
 	obs := c.Observer
 	if obs != nil {
 		obs.Done(c, comp, err)
+	} else {
+		c.Result.Resolve(comp, err)
 	}
-	c.Result.Resolve(comp, err)
+	if c.Rows != nil {
+		c.Rows.Finish(err)
+	}
 	c.released.Store(true)
 	// Nothing below may touch c: its caller may be reusing it already.
 	if r, ok := obs.(Releaser); ok {
 		r.Released(c)
 	}
 }
+
+// Answered reports whether the command was answered: its outcome was
+// given to its Observer or Result.
+func (c *Command) Answered() bool { return c.released.Load() }
 
 // ContextWatched reports whether the loop has taken the command and
 // watches its context: should the context end, the command is answered at

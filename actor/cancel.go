@@ -10,7 +10,7 @@ import (
 // cancel handles a command whose context ended. The caller is answered at
 // once; the server is told to stop only while it runs exactly that command.
 func (l *loop) cancel(c *Command) {
-	if _, _, done := c.Result.Result(); done || c.abandoned {
+	if c.answered || c.abandoned {
 		return
 	}
 	e := c.entry

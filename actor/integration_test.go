@@ -427,15 +427,19 @@ func TestUnnamedStatements(t *testing.T) {
 }
 
 // observed records what an Observer is told (from the loop goroutine;
-// read it after Result resolved, or from the rows channel).
+// read it after answered is closed, or from the rows channel).
 type observed struct {
-	stream  *futures.Stream[actor.RawRow]
-	cols    int
-	err     error
-	calls   int
-	doneErr error
-	rows    chan *futures.Stream[actor.RawRow]
+	stream   *futures.Stream[actor.RawRow]
+	cols     int
+	err      error
+	calls    int
+	comp     actor.Completion
+	doneErr  error
+	rows     chan *futures.Stream[actor.RawRow]
+	answered chan struct{}
 }
+
+func newObserved() *observed { return &observed{answered: make(chan struct{})} }
 
 func (o *observed) Described(c *actor.Command, rd *wire.RowDescription, err error) {
 	o.calls++
@@ -447,7 +451,22 @@ func (o *observed) Described(c *actor.Command, rd *wire.RowDescription, err erro
 		o.rows <- c.Rows
 	}
 }
-func (o *observed) Done(_ *actor.Command, _ actor.Completion, err error) { o.doneErr = err }
+func (o *observed) Done(_ *actor.Command, comp actor.Completion, err error) {
+	o.comp, o.doneErr = comp, err
+	close(o.answered)
+}
+
+// outcome waits for Done and returns what it was told.
+func (o *observed) outcome(t *testing.T) (actor.Completion, error) {
+	t.Helper()
+	select {
+	case <-o.answered:
+		return o.comp, o.doneErr
+	case <-time.After(10 * time.Second):
+		t.Fatal("the observer was never told the outcome")
+		return actor.Completion{}, nil
+	}
+}
 
 // TestWantRowsLazyStream: a small result arrives whole with the completion,
 // a large one gets a stream made by the actor, and the observer hears of
@@ -456,10 +475,10 @@ func TestWantRowsLazyStream(t *testing.T) {
 	a := connect(t, config(t, pgtest.Trust))
 	ctx := context.Background()
 	small := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT g, 'x' FROM generate_series(1, $1::int4) g", Args: []any{int32(3)}, WantRows: true}
-	so := &observed{}
+	so := newObserved()
 	small.Observer = so
 	a.Do(ctx, small)
-	comp, err := small.Result.Await(ctx)
+	comp, err := so.outcome(t)
 	if err != nil || len(comp.Batch) != 3 || so.calls != 1 || so.stream != nil || so.cols != 2 {
 		t.Fatalf("small: %v rows=%d observer=%+v", err, len(comp.Batch), so)
 	}
@@ -469,7 +488,8 @@ func TestWantRowsLazyStream(t *testing.T) {
 	}
 
 	big := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT g FROM generate_series(1, $1::int4) g", Args: []any{int32(100000)}, WantRows: true}
-	bo := &observed{rows: make(chan *futures.Stream[actor.RawRow], 1)}
+	bo := newObserved()
+	bo.rows = make(chan *futures.Stream[actor.RawRow], 1)
 	big.Observer = bo
 	a.Do(ctx, big)
 	stream := <-bo.rows
@@ -485,16 +505,26 @@ func TestWantRowsLazyStream(t *testing.T) {
 		n += len(batch)
 		stream.Recycle(batch)
 	}
-	comp, err = big.Result.Await(ctx)
+	// The outcome comes before the end of the stream, and only to the
+	// observer: Result stays unresolved.
+	select {
+	case <-bo.answered:
+	default:
+		t.Fatal("the stream ended before the observer heard the outcome")
+	}
+	if _, _, ok := big.Result.Result(); ok {
+		t.Fatal("a command with an observer had its Result resolved too")
+	}
+	comp, err = bo.outcome(t)
 	if err != nil || n != 100000 || len(comp.Batch) != 0 || bo.calls != 1 {
 		t.Fatalf("big: %v n=%d tail=%d observer=%+v", err, n, len(comp.Batch), bo)
 	}
 
 	bad := &actor.Command{Kind: actor.CmdQuery, SQL: "SELECT 1/($1::int4 - 1)", Args: []any{int32(1)}, WantRows: true}
-	fo := &observed{}
+	fo := newObserved()
 	bad.Observer = fo
 	a.Do(ctx, bad)
-	if _, err := bad.Result.Await(ctx); err == nil || fo.calls != 1 || fo.err == nil {
+	if _, err := fo.outcome(t); err == nil || fo.calls != 1 || fo.err == nil {
 		t.Fatalf("failing: %v observer=%+v", err, fo)
 	}
 }

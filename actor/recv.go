@@ -364,9 +364,6 @@ func (l *loop) failPrepare(h *entry, status byte) {
 // resolve answers a command that succeeded.
 func (l *loop) resolve(c *Command) {
 	l.describeAt(c, c.completion.Columns, true)
-	if c.Rows != nil {
-		c.Rows.Finish(nil)
-	}
 	c.done(c.completion, nil)
 }
 

@@ -136,7 +136,7 @@ func (b *Batch) takeLive(held *Batch, tx *Tx) {
 		gone(&e.cmd, e.ctx)
 	}
 	for _, c := range held.cmds {
-		if _, _, answered := c.Result.Result(); !answered {
+		if !c.Answered() {
 			b.cmds = append(b.cmds, c)
 		}
 	}
@@ -150,7 +150,7 @@ func (b *Batch) takeLive(held *Batch, tx *Tx) {
 // then a copy for nothing.
 func (b *Batch) live() bool {
 	for _, c := range b.cmds {
-		if _, _, answered := c.Result.Result(); answered {
+		if c.Answered() {
 			return false
 		}
 	}

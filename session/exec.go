@@ -251,6 +251,7 @@ func (q *pendingQuery) recycle() {
 	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
 	q.x, q.t, q.ctx, q.sql, q.args, q.fut, q.out = nil, nil, nil, "", nil, nil, nil
 	q.attempts, q.start, q.c, q.rerouted, q.whole = 0, 0, nil, false, false
+	q.endTag, q.endErr = CommandTag{}, nil
 	q.tctx, q.traced, q.batch, q.stopWatch = nil, false, nil, nil
 	q.cmd.Reset()
 	q.own = futures.Future[*Rows]{}
@@ -283,6 +284,10 @@ type pendingQuery struct {
 	// its caller (retry).
 	stopWatch func() bool
 	whole     bool // described without a stream: Done resolves fut
+	// The outcome of a query whose rows came on a stream, recorded by Done
+	// before the stream ends (Rows.completion reads it after the end).
+	endTag CommandTag
+	endErr error
 
 	// Tracing: traced while a QueryTracer's end is owed, with the context
 	// its start returned; batch when the query is a traced batch's command.
@@ -392,12 +397,15 @@ func (q *pendingQuery) loadThen(oid uint32, err error) {
 	q.resolve(nil, werr)
 }
 
-// Done implements actor.Observer; Rows reads the outcome from the command
-// (and ends the query's trace), a batch's tracer hears of it here.
+// Done implements actor.Observer, the one place the query's outcome
+// arrives: it goes out with the rows of a small result, or is recorded for
+// the Rows of a stream to read at its end (which ends the query's trace);
+// a batch's tracer hears of it here.
 func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if q.batch != nil {
 		q.batch.batchItem(q.sql, q.args, tagOf(comp), wrapCtx(q.ctx, err))
 	}
+	q.endTag, q.endErr = tagOf(comp), err
 	if q.whole {
 		q.whole = false
 		r := &q.rows

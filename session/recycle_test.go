@@ -13,6 +13,7 @@ import (
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/internal/pgtest"
 	"github.com/pgactor/pgactor/session"
+	"github.com/pgactor/pgactor/wire"
 )
 
 // TestRecycledCommandsKeepTheirAnswers checks the memory that Exec, Query,
@@ -279,5 +280,80 @@ func TestRowScanContextEnds(t *testing.T) {
 		if err := q.QueryRow(context.Background(), "SELECT $1::int4", 9).Scan(&v); err != nil || v != 9 {
 			t.Fatalf("after: %d %v", v, err)
 		}
+	}
+}
+
+// TestStreamedOutcome: a result long enough to come on a stream gets its
+// outcome from the query's observer, recorded before the stream ends. Each
+// caller asks for a row count only it knows, reads to the end, stops early
+// (Close), or meets an error after rows were handed over; the tag, the
+// error and the connection's next answers must all be its own.
+func TestStreamedOutcome(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 2})
+	const workers, rounds = 8, 12
+	errs := make(chan error, workers*rounds)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for r := range rounds {
+				n := int64(600 + w*37 + r) // more than one batch of rows
+				switch r % 3 {
+				case 0: // to the end
+					rows, err := p.Query(ctx, "SELECT g::int8 FROM generate_series(1, $1::int4) g", n).Await(ctx)
+					if err != nil {
+						errs <- err
+						continue
+					}
+					var got int64
+					for rows.Next() {
+						var v int64
+						if err := rows.Scan(&v); err != nil || v != got+1 {
+							errs <- fmt.Errorf("row %d: %d %v", got+1, v, err)
+							break
+						}
+						got++
+					}
+					if err := rows.Err(); err != nil || got != n || rows.CommandTag().String() != fmt.Sprintf("SELECT %d", n) {
+						errs <- fmt.Errorf("read %d of %d rows, tag %q: %v", got, n, rows.CommandTag(), err)
+					}
+				case 1: // Close after a few rows
+					rows, err := p.Query(ctx, "SELECT g::int8 FROM generate_series(1, $1::int4) g", n).Await(ctx)
+					if err != nil {
+						errs <- err
+						continue
+					}
+					for i := 0; i < 10 && rows.Next(); i++ {
+					}
+					if err := rows.Close(); err != nil {
+						errs <- fmt.Errorf("close: %v", err)
+					}
+				case 2: // an error after rows were handed over
+					rows, err := p.Query(ctx, "SELECT 1/($1::int8 - g) FROM generate_series(1, $1::int4) g", n).Await(ctx)
+					if err != nil {
+						errs <- err
+						continue
+					}
+					var got int64
+					for rows.Next() {
+						got++
+					}
+					var pe *wire.ErrorOrNoticeResponse
+					if err := rows.Err(); !errors.As(err, &pe) || pe.Code != "22012" || got >= n {
+						errs <- fmt.Errorf("division by zero at row %d: %d rows, %v", n, got, err)
+					}
+				}
+				var v int64
+				if err := p.QueryRow(ctx, "SELECT $1::int8", n).Scan(&v); err != nil || v != n {
+					errs <- fmt.Errorf("the next query: %d, %v", v, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -81,12 +81,43 @@ type Rows struct {
 }
 
 // completion returns the command's outcome, waiting for it if it did not
-// come with the rows.
+// come with the rows: the query records it (pendingQuery.Done) before the
+// stream ends, so the end of the stream is what is waited for.
 func (r *Rows) completion() (actor.Completion, error) {
 	if r.compSet {
 		return actor.Completion{Tag: r.tag.tag, Rows: r.tag.rows}, r.compErr
 	}
-	return r.cmd.Result.Await(r.ctx)
+	if err := r.streamEnd(); err != nil {
+		return actor.Completion{}, err
+	}
+	q := r.q
+	return actor.Completion{Tag: q.endTag.tag, Rows: q.endTag.rows}, q.endErr
+}
+
+// streamEnd waits until the producer finished the stream (what is still
+// buffered is recycled unread), or until the context ends.
+func (r *Rows) streamEnd() error {
+	c := r.stream.C()
+	for {
+		select {
+		case b, ok := <-c:
+			if !ok {
+				return nil
+			}
+			r.stream.Recycle(b)
+			continue
+		default:
+		}
+		select {
+		case b, ok := <-c:
+			if !ok {
+				return nil
+			}
+			r.stream.Recycle(b)
+		case <-r.ctx.Done():
+			return fmt.Errorf("%w: %w", actor.ErrCanceled, context.Cause(r.ctx))
+		}
+	}
 }
 
 // ended ends the query's trace with how the rows ended.
@@ -124,7 +155,7 @@ func (r *Rows) abandon() {
 	if r.cmd == nil {
 		return // the rows ended and let go of their query (detach)
 	}
-	if _, _, done := r.cmd.Result.Result(); done || r.compSet {
+	if r.cmd.Answered() || r.compSet {
 		return // the whole result is here already; nothing holds the connection
 	}
 	if r.stream != nil {
