@@ -248,14 +248,14 @@ func (q *pendingQuery) recycle() {
 	if q.fut != &q.own && (q.out == nil || q.fut != &q.out.fut) {
 		return
 	}
-	vals, plans := q.rows.vals[:0], q.rows.plans[:0]
+	idx, plans := q.rows.idx, q.rows.plans[:0]
 	q.x, q.t, q.ctx, q.sql, q.args, q.fut, q.out = nil, nil, nil, "", nil, nil, nil
 	q.attempts, q.start, q.c, q.rerouted, q.whole = 0, 0, nil, false, false
 	q.endTag, q.endErr = CommandTag{}, nil
 	q.tctx, q.traced, q.batch, q.stopWatch = nil, false, nil, nil
 	q.cmd.Reset()
 	q.own = futures.Future[*Rows]{}
-	q.rows = Rows{vals: vals, plans: plans}
+	q.rows = Rows{idx: idx, plans: plans}
 	queryPool.Put(q)
 }
 
@@ -372,8 +372,8 @@ func (q *pendingQuery) Described(_ *actor.Command, rd *wire.RowDescription, err 
 	if q.out != nil {
 		r = &q.out.rows
 	}
-	vals, plans := r.vals, r.plans // buffers of a recycled query
-	*r = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), vals: vals, plans: plans, q: q}
+	idx, plans := r.idx, r.plans // buffers of a recycled query
+	*r = Rows{ctx: q.ctx, cmd: &q.cmd, a: q.c.a, stream: q.cmd.Rows, cols: rd, reg: q.x.reg, types: q.x.types, opts: q.x.options(q.c), idx: idx, plans: plans, q: q}
 	if q.cmd.Rows == nil {
 		// No stream: the whole result is here, and the command's outcome
 		// follows at once (Done). The rows go out with it, so that the

@@ -357,3 +357,29 @@ func TestStreamedOutcome(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRawValuesAcrossBatches: the current row's raw values (NULL as nil, an
+// empty string as empty), right on every row of a result spanning several
+// batches, and none once the rows ended.
+func TestRawValuesAcrossBatches(t *testing.T) {
+	s := connect(t, dsn(t, pgtest.Trust))
+	ctx := context.Background()
+	rows, err := s.Query(ctx, "SELECT g::text, CASE WHEN g % 3 = 0 THEN NULL ELSE '' END, repeat('x', g % 5) FROM generate_series(1, 1000) g").Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+		raw := rows.RawValues()
+		if len(raw) != 3 || string(raw[0]) != fmt.Sprint(n) || (raw[1] == nil) != (n%3 == 0) || len(raw[1]) != 0 || string(raw[2]) != strings.Repeat("x", n%5) {
+			t.Fatalf("row %d: %q", n, raw)
+		}
+	}
+	if err := rows.Err(); err != nil || n != 1000 {
+		t.Fatalf("%d rows: %v", n, err)
+	}
+	if raw := rows.RawValues(); raw != nil {
+		t.Fatalf("after the end: %q", raw)
+	}
+}

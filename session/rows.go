@@ -65,8 +65,12 @@ type Rows struct {
 	opts    codec.Options
 
 	batch []actor.RawRow
-	i     int
-	vals  [][]byte
+	i     int // the current row is batch[i-1]
+	// Where the current row's columns lie in its body (wire.IndexDataRow):
+	// offsets, not views, so that reading a row stores no pointer.
+	idx   []int32
+	ncols int
+	raw   [][]byte // what RawValues returned last
 	cur   *wire.RowDescription // the description the current row follows
 	next  *wire.RowDescription // Next stopped where this result set begins (SimpleQuery)
 
@@ -214,14 +218,25 @@ func (r *Rows) Next() bool {
 		r.next, r.cur = row.Columns, nil
 		return false
 	}
-	vals, err := wire.ParseDataRow(row.Data, r.vals)
+	if n := wire.DataRowWidth(row.Data); n > len(r.idx) {
+		r.idx = make([]int32, n)
+	}
+	n, err := wire.IndexDataRow(row.Data, r.idx)
 	if err != nil {
 		r.err = err
 		r.Close()
 		return false
 	}
-	r.vals, r.cur = vals, row.Columns
+	r.ncols = n
+	if r.cur != row.Columns {
+		r.cur = row.Columns
+	}
 	return true
+}
+
+// value returns column i of the current row.
+func (r *Rows) value(i int) []byte {
+	return wire.DataRowValue(r.batch[r.i-1].Data, r.idx[i])
 }
 
 // NextResultSet moves on to the next result set of a SimpleQuery of
@@ -275,8 +290,8 @@ func (r *Rows) Scan(dest ...any) error {
 	if r.cur == nil || r.done {
 		return errors.New("pgactor: Scan called without a current row (call Next first)")
 	}
-	if len(dest) != len(r.vals) {
-		return fmt.Errorf("pgactor: Scan: %d destinations for %d columns", len(dest), len(r.vals))
+	if len(dest) != r.ncols {
+		return fmt.Errorf("pgactor: Scan: %d destinations for %d columns", len(dest), r.ncols)
 	}
 	if r.planFor != r.cur {
 		// Look each column's codec up once per result, not once per value.
@@ -291,10 +306,10 @@ func (r *Rows) Scan(dest ...any) error {
 		if d == nil {
 			continue
 		}
-		f := &r.cur.Fields[i]
-		err := r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts)
+		f, v := &r.cur.Fields[i], r.value(i)
+		err := r.plans[i].Scan(f.Name, f.Format, v, d, &r.opts)
 		for try := 0; err != nil && try < maxNestedLoads && r.loadNested(err); try++ {
-			err = r.plans[i].Scan(f.Name, f.Format, r.vals[i], d, &r.opts)
+			err = r.plans[i].Scan(f.Name, f.Format, v, d, &r.opts)
 		}
 		if err != nil {
 			return err
@@ -313,12 +328,12 @@ func (r *Rows) Values() ([]any, error) {
 		return nil, errors.New("pgactor: Values called without a current row")
 	}
 	r.loadColumns(r.cur)
-	out := make([]any, len(r.vals))
-	for i := range r.vals {
-		f := &r.cur.Fields[i]
-		v, err := r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
+	out := make([]any, r.ncols)
+	for i := range out {
+		f, raw := &r.cur.Fields[i], r.value(i)
+		v, err := r.reg.DecodeValue(f.TypeOID, f.Format, raw, &r.opts)
 		for try := 0; err != nil && try < maxNestedLoads && r.loadNested(err); try++ {
-			v, err = r.reg.DecodeValue(f.TypeOID, f.Format, r.vals[i], &r.opts)
+			v, err = r.reg.DecodeValue(f.TypeOID, f.Format, raw, &r.opts)
 		}
 		if err != nil {
 			return nil, &ColumnError{Column: f.Name, Index: i, Err: err}
@@ -328,9 +343,19 @@ func (r *Rows) Values() ([]any, error) {
 	return out, nil
 }
 
-// RawValues returns the current row's undecoded values; they stay valid
-// until the next call to Next.
-func (r *Rows) RawValues() [][]byte { return r.vals }
+// RawValues returns the current row's undecoded values (nil for NULL),
+// or nil when there is no current row; they stay valid until the next
+// call to Next.
+func (r *Rows) RawValues() [][]byte {
+	if r.cur == nil || r.done {
+		return nil
+	}
+	r.raw = r.raw[:0]
+	for i := range r.ncols {
+		r.raw = append(r.raw, r.value(i))
+	}
+	return r.raw
+}
 
 // Err returns the error that ended the rows, if any.
 func (r *Rows) Err() error { return r.err }

@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -45,6 +46,26 @@ func FuzzParseDataRow(f *testing.F) {
 		}
 		if total > len(b) {
 			t.Fatalf("values (%d bytes) larger than the message (%d)", total, len(b))
+		}
+		// IndexDataRow accepts exactly what ParseDataRow accepts, and
+		// DataRowValue gives back the same values.
+		idx := make([]int32, max(wire.DataRowWidth(b), 0))
+		n, ierr := wire.IndexDataRow(b, idx)
+		checkDecoderErr(t, ierr)
+		if (err == nil) != (ierr == nil) {
+			t.Fatalf("ParseDataRow: %v, IndexDataRow: %v", err, ierr)
+		}
+		if err != nil {
+			return
+		}
+		if n != len(vals) {
+			t.Fatalf("IndexDataRow: %d columns, ParseDataRow: %d", n, len(vals))
+		}
+		for i, v := range vals {
+			got := wire.DataRowValue(b, idx[i])
+			if (got == nil) != (v == nil) || !bytes.Equal(got, v) || cap(got) != len(got) {
+				t.Fatalf("column %d: %q (cap %d), want %q", i, got, cap(got), v)
+			}
 		}
 	})
 }

@@ -496,7 +496,15 @@ func (c *Client) dataRowEvent(rd *RowDescription, body []byte) Event {
 		if len(body) < 2 || int(binary.BigEndian.Uint16(body)) != len(rd.Fields) {
 			return c.fail(&ProtocolError{Msg: "DataRow does not have the " + strconv.Itoa(len(rd.Fields)) + " columns of its RowDescription"})
 		}
-		c.dataRow.Values, c.dataRow.Raw, c.dataRow.Columns = nil, body, rd
+		// Only what changed is stored: each pointer stored costs a write
+		// barrier while the garbage collector marks, once per row here.
+		if c.dataRow.Values != nil {
+			c.dataRow.Values = nil
+		}
+		if c.dataRow.Columns != rd {
+			c.dataRow.Columns = rd
+		}
+		c.dataRow.Raw = body
 		return &c.dataRow
 	}
 	vals, err := parseDataRow(body, c.dataRow.Values)
