@@ -70,7 +70,7 @@ type Rows struct {
 	// offsets, not views, so that reading a row stores no pointer.
 	idx   []int32
 	ncols int
-	raw   [][]byte // what RawValues returned last
+	raw   [][]byte             // what RawValues returned last
 	cur   *wire.RowDescription // the description the current row follows
 	next  *wire.RowDescription // Next stopped where this result set begins (SimpleQuery)
 
