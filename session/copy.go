@@ -69,6 +69,32 @@ const copyChunk = 64 << 10
 // comes back on the free channel (of room for all but one).
 const copyChunks = 4
 
+// spareChunks keeps the chunks of finished copies for the next ones, so
+// that a program copying again and again does not make its buffers anew
+// each time. It holds at most what one copy uses.
+var spareChunks = make(chan []byte, copyChunks)
+
+// newChunk returns an empty chunk, a spare one when there is one.
+func newChunk() []byte {
+	select {
+	case c := <-spareChunks:
+		return c[:0]
+	default:
+		return make([]byte, 0, copyChunk+4096)
+	}
+}
+
+// spareChunk keeps c for a later copy if there is room.
+func spareChunk(c []byte) {
+	if cap(c) < copyChunk {
+		return
+	}
+	select {
+	case spareChunks <- c[:0]:
+	default:
+	}
+}
+
 // copyFrom runs COPY table (columns) FROM STDIN on t with src's rows in
 // COPY's text format, encoding in the caller's goroutine while the
 // connection sends what is ready. It returns the number of rows copied.
@@ -110,6 +136,17 @@ func copyFrom(ctx context.Context, x *common, t target, table Identifier, column
 	perr = enc.produce(ctx, cmd, data, src)
 	close(data)
 	comp, err := cmd.Result.Await(ctx)
+	if _, _, answered := cmd.Result.Result(); answered {
+		// The connection is done with the copy, so with its chunks: those
+		// it copied out came back on free, those it never took are still
+		// in data.
+		for len(free) > 0 {
+			spareChunk(<-free)
+		}
+		for c := range data {
+			spareChunk(c)
+		}
+	}
 	if err != nil {
 		if perr != nil {
 			err = fmt.Errorf("pgactor: copy from: %w (server: %w)", perr, err)
@@ -302,7 +339,7 @@ func (e *copyEncoder) appendBinary(chunk []byte, oid uint32, v any, opts *codec.
 func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan<- []byte, src CopyFromSource) error {
 	opts := e.x.options(nil)
 	ncols := e.ncols
-	chunk := make([]byte, 0, copyChunk+4096)
+	chunk := newChunk()
 	made := 1 // chunks made; past copyChunks, wait for one to come back
 	var scratch []byte
 	put := func() bool {
@@ -322,7 +359,7 @@ func (e *copyEncoder) produce(ctx context.Context, cmd *actor.Command, data chan
 			select {
 			case chunk = <-e.free:
 			default:
-				chunk = make([]byte, 0, copyChunk+4096)
+				chunk = newChunk()
 				made++
 			}
 			return true

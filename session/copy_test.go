@@ -252,3 +252,72 @@ func TestCopyFromPlainTypes(t *testing.T) {
 		t.Fatal("an int64 beyond int4 was copied into an int4 column")
 	}
 }
+
+// TestCopyChunksReused: copies one after another, and side by side on a
+// pool, reuse the chunks of earlier ones (spareChunks); each must still
+// copy its own rows, whatever an earlier copy left in them, a copy the
+// server stopped half way included.
+func TestCopyChunksReused(t *testing.T) {
+	ctx := context.Background()
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 3})
+	tag := runTag()
+	if _, err := p.Exec(ctx, fmt.Sprintf("CREATE TABLE reuse_%s (k int4, v int8, s text)", tag)).Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Exec(ctx, fmt.Sprintf("DROP TABLE reuse_%s", tag)).Await(ctx) })
+	table := session.Identifier{"reuse_" + tag}
+	const rows = 60_000 // several chunks each
+	copyAs := func(k int) error {
+		_, err := p.CopyFrom(ctx, table, []string{"k", "v", "s"}, session.CopyFromSlice(rows, func(i int) ([]any, error) {
+			return []any{int32(k), int64(k*rows + i), strings.Repeat("x", k%7)}, nil
+		}))
+		return err
+	}
+	// The server stops this one at a value out of range, with chunks in
+	// flight.
+	_, err := p.CopyFrom(ctx, table, []string{"k", "v", "s"}, session.CopyFromSlice(rows, func(i int) ([]any, error) {
+		if i == rows-10 {
+			return []any{int64(1) << 40, int64(0), ""}, nil
+		}
+		return []any{int32(-1), int64(-1), "stale"}, nil
+	}))
+	if err == nil {
+		t.Fatal("a copy with an int4 out of range succeeded")
+	}
+	errs := make(chan error, 6)
+	for k := range 6 {
+		go func() { errs <- copyAs(k) }()
+	}
+	for range 6 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 6; k < 9; k++ {
+		if err := copyAs(k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs, err := p.Query(ctx, fmt.Sprintf("SELECT k, count(*), sum(v), min(v), max(v), bool_and(s = repeat('x', k %% 7)) FROM reuse_%s GROUP BY k ORDER BY k", tag)).Await(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := int32(0)
+	for rs.Next() {
+		var got, n int64
+		var sum float64
+		var lo, hi int64
+		var ok bool
+		if err := rs.Scan(&got, &n, &sum, &lo, &hi, &ok); err != nil {
+			t.Fatal(err)
+		}
+		base := int64(k) * rows
+		if got != int64(k) || n != rows || lo != base || hi != base+rows-1 || sum != float64(rows*base+rows*(rows-1)/2) || !ok {
+			t.Fatalf("k=%d: got k=%d count=%d sum=%v min=%d max=%d texts ok=%v", k, got, n, sum, lo, hi, ok)
+		}
+		k++
+	}
+	if err := rs.Close(); err != nil || k != 9 {
+		t.Fatalf("%d groups: %v", k, err)
+	}
+}
