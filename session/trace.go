@@ -245,8 +245,8 @@ func (x *common) logFailure(ctx context.Context, sql string, err error) {
 // traceStart starts tracing q, once, before its first dispatch: the
 // context for its end is kept in q. With no QueryTracer nothing is stored.
 func (q *pendingQuery) traceStart() {
-	q.start = monoNow()
 	if t := q.x.trace.query; t != nil {
+		q.start = monoNow() // a clock reading is not free: only for a tracer
 		q.tctx = t.TraceQueryStart(q.ctx, QueryStartData{SQL: q.sql, Args: q.args})
 		q.traced = true
 	}
@@ -264,8 +264,8 @@ func (q *pendingQuery) traceEnd(tag CommandTag, err error) {
 }
 
 func (e *pendingExec) traceStart() {
-	e.start = monoNow()
 	if t := e.x.trace.query; t != nil {
+		e.start = monoNow() // a clock reading is not free: only for a tracer
 		e.tctx = t.TraceQueryStart(e.ctx, QueryStartData{SQL: e.sql, Args: e.args})
 		e.traced = true
 	}
