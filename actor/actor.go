@@ -117,6 +117,12 @@ type Config struct {
 	// goroutine; they must not block.
 	OnNotification func(*wire.NotificationResponse)
 	OnNotice       func(*wire.ErrorOrNoticeResponse)
+
+	// lingerAfter is how long the head command runs before nothing more
+	// is written behind it (see lingering); negative: never. Zero means
+	// defaultLingerAfter. Tests with scripted backends that read every
+	// command before answering turn it off (export_test.go).
+	lingerAfter time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -143,6 +149,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Statements == nil {
 		c.Statements = &StatementMode{}
+	}
+	if c.lingerAfter == 0 {
+		c.lingerAfter = defaultLingerAfter
 	}
 	if c.UnnamedStatements || c.StatementCacheSize < 0 {
 		c.Statements.unnamed.Store(true)

@@ -72,7 +72,9 @@ func TestFakeNoCancelWithBystanderBehind(t *testing.T) {
 // the test closes when the server has acted on it.
 func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Token) {
 	t.Helper()
-	a, d, b := fakeActor(t, actor.Config{})
+	var cfg actor.Config
+	actor.Linger(&cfg) // nothing goes out behind "slow" once it has run a while
+	a, d, b := fakeActor(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	tok = holder(t, a)
 	slow := owned(a, ctx, tok, "slow")

@@ -5,3 +5,16 @@ func DirectReads(a *Actor) uint64 { return a.directReads.Load() }
 
 // ReadingDirect reports whether the loop is in a read of the socket itself.
 func ReadingDirect(a *Actor) bool { return a.directReading.Load() }
+
+// NoLinger makes the actor of cfg write commands behind a long-running head
+// as they come, for scripted backends that read every command before they
+// answer any: with lingering, a command arriving a millisecond after the
+// head would wait for an answer the script gives only once it was read.
+func NoLinger(cfg *Config) { cfg.lingerAfter = -1 }
+
+// Linger asks for lingering as the default has it (fakeActor turns it off
+// unless asked), for tests of what it holds back.
+func Linger(cfg *Config) { cfg.lingerAfter = defaultLingerAfter }
+
+// LingerChosen reports whether NoLinger or Linger was applied to cfg.
+func LingerChosen(cfg Config) bool { return cfg.lingerAfter != 0 }

@@ -106,6 +106,10 @@ func fakeActor(t *testing.T, cfg actor.Config) (*actor.Actor, *pipeDialer, *back
 	d := newPipeDialer()
 	cfg.Network, cfg.Address = "pipe", "fake"
 	cfg.Wire.User = "u"
+	if !actor.LingerChosen(cfg) {
+		// Scripts read every command before answering any.
+		actor.NoLinger(&cfg)
+	}
 	var a *actor.Actor
 	var err error
 	done := make(chan struct{})

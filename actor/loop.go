@@ -429,17 +429,19 @@ func (l *loop) serverBusy() bool {
 }
 
 // lingering reports whether the server has been running the head command
-// for lingerAfter or longer. Nothing more is written behind such a command
-// until it ends: should its caller give up on it, a CancelRequest can then
-// stop it without the risk of reaching a command written behind it (see
-// cancelable). The server could not start those commands earlier anyway.
+// for defaultLingerAfter or longer. Nothing more is written behind such a
+// command until it ends: should its caller give up on it, a CancelRequest
+// can then stop it without the risk of reaching a command written behind
+// it (see cancelable). The server could not start those commands earlier
+// anyway.
 func (l *loop) lingering() bool {
-	return l.serverBusy() && time.Duration(monotonic()-l.a.progress.Load()) >= lingerAfter
+	after := l.a.cfg.lingerAfter
+	return after >= 0 && l.serverBusy() && time.Duration(monotonic()-l.a.progress.Load()) >= after
 }
 
-// lingerAfter is how long the head command runs before lingering holds
+// defaultLingerAfter is how long the head command runs before lingering holds
 // what would be written behind it.
-const lingerAfter = time.Millisecond
+const defaultLingerAfter = time.Millisecond
 
 // fastTurns bounds the turns run's fast path takes in a row.
 const fastTurns = 16
