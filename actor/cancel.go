@@ -54,19 +54,22 @@ func (l *loop) tryCancel(e *entry) {
 // a cancel is on its way (cancelOut), so if e's command ends before the
 // cancel arrives, the server is waiting when it does.
 func (l *loop) cancelable(e *entry) bool {
-	if l.head() != e || e.seq > l.wroteUpTo || l.cancelOut > 0 {
-		return false
-	}
+	return l.head() == e && e.seq <= l.wroteUpTo && l.cancelOut == 0 && !l.writtenBehind(e)
+}
+
+// writtenBehind reports whether something of another command than the
+// head e's was written behind it.
+func (l *loop) writtenBehind(e *entry) bool {
 	for i := 1; i < l.inFlight(); i++ {
 		b := l.at(i)
 		if b != nil && b.seq > l.wroteUpTo {
-			break
-		}
-		if b == nil || b.cmd != e.cmd {
 			return false
 		}
+		if b == nil || b.cmd != e.cmd {
+			return true
+		}
 	}
-	return true
+	return false
 }
 
 // dropDeferred removes c from the commands waiting behind a Prepare.

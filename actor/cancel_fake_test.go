@@ -172,3 +172,66 @@ func TestFakeStrayCancelWithCommandsBehind(t *testing.T) {
 	b.write(answer("probe"))
 	firstValue(t, probe)
 }
+
+// TestFakeLingerOnlyWhileCancelable: nothing is written behind a head that
+// has run a while, so that it can still be cancelled; but once a command
+// was written behind it (it cannot be cancelled any more), holding more
+// back would only cost a round trip, so later commands go out at once.
+func TestFakeLingerOnlyWhileCancelable(t *testing.T) {
+	var cfg actor.Config
+	actor.LingerAfter(&cfg, 200*time.Millisecond)
+	a, _, b := fakeActor(t, cfg)
+	ctx := context.Background()
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	behind := owned(a, ctx, tok, "behind") // well within 200 ms: written
+	if got := b.query(); got != "slow" {
+		t.Fatalf("server got %q", got)
+	}
+	if got := b.query(); got != "behind" {
+		t.Fatalf("server got %q", got)
+	}
+	time.Sleep(300 * time.Millisecond) // "slow" has run past lingerAfter
+	later := owned(a, ctx, tok, "later")
+	// Held back, it would never come: the script answers nothing before.
+	if got := b.query(); got != "later" {
+		t.Fatalf("server got %q, want the command held behind a head that could not be cancelled any more", got)
+	}
+	b.write(fakepg.Concat(answer("slow"), answer("behind"), answer("later")))
+	for i, c := range []*actor.Command{slow, behind, later} {
+		if got, err := firstValue(t, c); err != nil || got != []string{"slow", "behind", "later"}[i] {
+			t.Fatalf("#%d: %q %v", i, got, err)
+		}
+	}
+	letGo(a, tok)
+}
+
+// TestFakeLingerHoldsBehindALoneHead: a head alone on the wire that has run
+// past lingerAfter keeps what comes next unwritten until it ends.
+func TestFakeLingerHoldsBehindALoneHead(t *testing.T) {
+	var cfg actor.Config
+	actor.LingerAfter(&cfg, 20*time.Millisecond)
+	a, _, b := fakeActor(t, cfg)
+	ctx := context.Background()
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	if got := b.query(); got != "slow" {
+		t.Fatalf("server got %q", got)
+	}
+	time.Sleep(50 * time.Millisecond)
+	next := owned(a, ctx, tok, "next")
+	if !silent(b, 200*time.Millisecond) {
+		t.Fatal("a command was written behind a lone head that had run past lingerAfter")
+	}
+	b.write(answer("slow"))
+	if got := b.query(); got != "next" {
+		t.Fatalf("server got %q", got)
+	}
+	b.write(answer("next"))
+	for i, c := range []*actor.Command{slow, next} {
+		if got, err := firstValue(t, c); err != nil || got != []string{"slow", "next"}[i] {
+			t.Fatalf("#%d: %q %v", i, got, err)
+		}
+	}
+	letGo(a, tok)
+}

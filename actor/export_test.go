@@ -1,5 +1,7 @@
 package actor
 
+import "time"
+
 // DirectReads returns how many reads the loop made of the socket itself.
 func DirectReads(a *Actor) uint64 { return a.directReads.Load() }
 
@@ -15,6 +17,9 @@ func NoLinger(cfg *Config) { cfg.lingerAfter = -1 }
 // Linger asks for lingering as the default has it (fakeActor turns it off
 // unless asked), for tests of what it holds back.
 func Linger(cfg *Config) { cfg.lingerAfter = defaultLingerAfter }
+
+// LingerAfter asks for lingering after d.
+func LingerAfter(cfg *Config, d time.Duration) { cfg.lingerAfter = d }
 
 // LingerChosen reports whether NoLinger or Linger was applied to cfg.
 func LingerChosen(cfg Config) bool { return cfg.lingerAfter != 0 }

@@ -429,14 +429,18 @@ func (l *loop) serverBusy() bool {
 }
 
 // lingering reports whether the server has been running the head command
-// for defaultLingerAfter or longer. Nothing more is written behind such a
-// command until it ends: should its caller give up on it, a CancelRequest
-// can then stop it without the risk of reaching a command written behind
-// it (see cancelable). The server could not start those commands earlier
-// anyway.
+// for defaultLingerAfter or longer with nothing of another command written
+// behind it. Nothing more is written behind such a command until it ends:
+// should its caller give up on it, a CancelRequest can then stop it without
+// the risk of reaching a command written behind it (see cancelable). The
+// server could not start those commands earlier anyway. A head with
+// commands written behind it already cannot be cancelled, so holding more
+// back would only cost a round trip: a busy server, slow to finish each of
+// a deep pipeline's commands, keeps getting them.
 func (l *loop) lingering() bool {
 	after := l.a.cfg.lingerAfter
-	return after >= 0 && l.serverBusy() && time.Duration(monotonic()-l.a.progress.Load()) >= after
+	return after >= 0 && l.serverBusy() && time.Duration(monotonic()-l.a.progress.Load()) >= after &&
+		!l.writtenBehind(l.head())
 }
 
 // defaultLingerAfter is how long the head command runs before lingering holds
