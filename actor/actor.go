@@ -32,7 +32,8 @@
 // server acted on the request. A command written with others behind it runs
 // to its end instead, its answer discarded. So that a long command stays
 // cancellable, nothing is written behind a command the server has run for a
-// millisecond or more (those commands could not start earlier anyway). Should
+// millisecond or more while nothing was written behind it yet (those
+// commands could not start earlier anyway). Should
 // a cancel still arrive late (a pooler relaying it) and stop a later command,
 // that is detected (SQLSTATE 57014 on a command nobody cancelled) and the
 // command runs again, when it ran alone in its implicit transaction and
