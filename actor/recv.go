@@ -167,6 +167,9 @@ func (l *loop) addRow(c *Command, cols *wire.RowDescription, data []byte) {
 	case c.batch == nil && c.Rows == nil:
 		// Most results are one row: it fits in the command itself.
 		c.batch = c.inline[:0:len(c.inline)]
+	case c.batch == nil && c.rowsSent:
+		// A long result: batches fill up.
+		c.batch = c.Rows.Batch(l.a.cfg.RowBatchSize)
 	case c.batch == nil:
 		// Start small and grow by append: most results are small.
 		c.batch = c.Rows.Batch(min(16, l.a.cfg.RowBatchSize))

@@ -113,6 +113,9 @@ type Client struct {
 	r        int      // read offset in buf
 	pending  [][]byte // chunks received after buf
 	stitched bool     // buf is the client's own copy of a straddling message
+	// carve is where straddling messages are copied: each takes the next
+	// disjoint piece of it, so stitching rarely allocates.
+	carve []byte
 
 	queue   []*op // in flight, head first
 	free    []*op // popped ops for reuse
@@ -241,7 +244,7 @@ func (c *Client) Receive(data []byte) {
 		return
 	}
 	if c.r == len(c.buf) && len(c.pending) == 0 {
-		c.buf, c.r = data, 0
+		c.buf, c.r, c.stitched = data, 0, false
 		return
 	}
 	c.pending = append(c.pending, data)
@@ -279,9 +282,7 @@ func (c *Client) frame() (tag byte, body []byte, ok bool) {
 			return 0, nil, false
 		}
 		if avail == 0 {
-			c.buf, c.r, c.stitched = c.pending[0], 0, false
-			c.pending[0] = nil
-			c.pending = c.pending[1:]
+			c.buf, c.r, c.stitched = c.popPending(), 0, false
 			continue
 		}
 		c.stitch(need)
@@ -291,12 +292,23 @@ func (c *Client) frame() (tag byte, body []byte, ok bool) {
 // stitch makes the partial message at the end of buf contiguous with the
 // pending chunks, up to need bytes, copying only that message.
 func (c *Client) stitch(need int) {
+	if need == 5 {
+		need = c.peekNeed()
+	}
 	rem := c.buf[c.r:]
 	var sb []byte
-	if c.stitched && cap(c.buf)-c.r >= need {
+	switch {
+	case c.stitched && cap(c.buf)-c.r >= need:
 		// Our own buffer with room: append past everything handed out.
 		sb = c.buf[c.r:]
-	} else {
+	case need <= carveMax:
+		if cap(c.carve)-len(c.carve) < need {
+			c.carve = make([]byte, 0, carveSize)
+		}
+		off := len(c.carve)
+		c.carve = c.carve[:off+need]
+		sb = append(c.carve[off:off:off+need], rem...)
+	default:
 		sb = make([]byte, len(rem), need)
 		copy(sb, rem)
 	}
@@ -305,13 +317,52 @@ func (c *Client) stitch(need int) {
 		take := min(need-len(sb), len(p))
 		sb = append(sb, p[:take]...)
 		if take == len(p) {
-			c.pending[0] = nil
-			c.pending = c.pending[1:]
+			c.popPending()
 		} else {
 			c.pending[0] = p[take:]
 		}
 	}
 	c.buf, c.r, c.stitched = sb, 0, true
+}
+
+// carveSize is the size of the buffers straddling messages are copied
+// into; a message over carveMax gets a buffer of its own.
+const (
+	carveSize = 4 << 10
+	carveMax  = carveSize / 4
+)
+
+// peekNeed returns the size of the message that begins at buf[r], its
+// header read across the pending chunks, so that one copy takes it all;
+// 5 when the header is not all there or its length is impossible (frame
+// then reports it).
+func (c *Client) peekNeed() int {
+	var hdr [5]byte
+	n := copy(hdr[:], c.buf[c.r:])
+	for _, p := range c.pending {
+		if n == len(hdr) {
+			break
+		}
+		n += copy(hdr[n:], p)
+	}
+	if n < len(hdr) {
+		return 5
+	}
+	l := int64(int32(binary.BigEndian.Uint32(hdr[1:])))
+	if l < 4 || l-4 > int64(c.maxSize) {
+		return 5
+	}
+	return 1 + int(l)
+}
+
+// popPending takes the first pending chunk off, keeping the slice's
+// storage for later chunks.
+func (c *Client) popPending() []byte {
+	p := c.pending[0]
+	n := copy(c.pending, c.pending[1:])
+	c.pending[n] = nil
+	c.pending = c.pending[:n]
+	return p
 }
 
 // NextEvent returns the next event, or NeedData when more bytes are needed.
