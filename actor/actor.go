@@ -216,6 +216,7 @@ type Actor struct {
 	held     atomic.Int64 // commands waiting inside the actor for the holder to let go
 	pinned   atomic.Bool  // an owner holds the connection (a routing hint, never a guard)
 	progress atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
+	svc      atomic.Int64 // nanoseconds per command finished while busy, smoothed (ServiceTime)
 	alive    atomic.Bool
 	txStatus atomic.Uint32
 	params   atomic.Pointer[map[string]string]
@@ -465,6 +466,20 @@ func (a *Actor) SinceProgressAt(now int64) time.Duration {
 	}
 	return time.Duration(now - a.progress.Load())
 }
+
+// ServiceTime returns how long the actor takes per command while it has
+// work: the time from one completion (or from the start of work after
+// idling) to the next, the shortest of the last svcReadings such readings
+// (a reading covers the completions of one chunk of server data). A
+// command that joins a queue of n waits at least about n times it. The
+// shortest, not the mean: a pause of the machine delays one reading, slow
+// commands delay them all. A pool uses it to open another connection
+// before commands wait long behind slow ones. Zero until svcReadings
+// readings were taken.
+func (a *Actor) ServiceTime() time.Duration { return time.Duration(a.svc.Load()) }
+
+// svcReadings is the number of readings ServiceTime takes the shortest of.
+const svcReadings = 8
 
 // IdleFor returns how long the actor has had nothing in flight: since it
 // finished its last command, or since it connected. Zero while it works.

@@ -650,3 +650,37 @@ func TestCancelOverTLS(t *testing.T) {
 		t.Fatalf("the server kept sleeping for %v: the cancel did not reach it", d)
 	}
 }
+
+// TestServiceTime: the time per command counts from the start of work, not
+// from the last completion before an idle spell, follows the commands'
+// length, and is not moved by one slow reading among quick ones.
+func TestServiceTime(t *testing.T) {
+	a := connect(t, config(t, pgtest.Trust))
+	ctx := context.Background()
+	if a.ServiceTime() != 0 {
+		t.Fatalf("service time %v before any command", a.ServiceTime())
+	}
+	for range 8 {
+		time.Sleep(60 * time.Millisecond) // idle: not part of any command's time
+		if _, err := exec(ctx, a, "SELECT pg_sleep(0.02)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := a.ServiceTime(); st < 15*time.Millisecond || st > 60*time.Millisecond {
+		t.Fatalf("service time %v after 20 ms commands", st)
+	}
+	for range 200 {
+		if _, err := exec(ctx, a, "SELECT 1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := a.ServiceTime(); st > 5*time.Millisecond {
+		t.Fatalf("service time %v after 200 quick commands", st)
+	}
+	if _, err := exec(ctx, a, "SELECT pg_sleep(0.05)"); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.ServiceTime(); st > 5*time.Millisecond {
+		t.Fatalf("service time %v after one slow command among quick ones", st)
+	}
+}

@@ -54,7 +54,9 @@ type loop struct {
 	// loop wants the socket back (readStop); while it is not reading, the
 	// loop reads the socket itself when it has nothing to wait for but the
 	// server (readDirect), which saves a goroutine hop on every answer.
-	progressed bool // a command finished in this chunk of server data (Actor.progress)
+	finished   int                // commands finished in this chunk of server data (Actor.progress, Actor.svc)
+	svcRing    [svcReadings]int64 // the last readings of the time per command (noteService)
+	svcN       int
 	readc      chan readResult
 	readReq    chan struct{}
 	direct     bool        // the loop may read the socket itself (directOK)

@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pgactor/pgactor/futures"
@@ -53,16 +54,28 @@ func (l *loop) processEvents() error {
 			l.headEvent(ev)
 		}
 	}
-	if l.progressed {
+	if l.finished > 0 {
 		// Once per chunk of server data, not per command: a clock reading
 		// is not free.
-		l.progressed = false
-		l.a.progress.Store(monotonic())
+		now := monotonic()
+		l.noteService(now-l.a.progress.Load(), l.finished)
+		l.finished = 0
+		l.a.progress.Store(now)
 	}
 	if l.client.Dead() {
 		return l.client.Err()
 	}
 	return nil
+}
+
+// noteService takes a reading of the time per command: n completions over
+// elapsed nanoseconds since the previous reading (or the start of work).
+func (l *loop) noteService(elapsed int64, n int) {
+	l.svcRing[l.svcN%svcReadings] = max(elapsed, 0) / int64(n)
+	l.svcN++
+	if l.svcN >= svcReadings {
+		l.a.svc.Store(slices.Min(l.svcRing[:]))
+	}
 }
 
 func (l *loop) head() *entry { return l.at(0) }
@@ -252,7 +265,7 @@ func (l *loop) finishHead(rfq *wire.ReadyForQuery) {
 	defer l.recycle(h)
 	l.a.inFlight.Store(int64(l.inFlight()))
 	l.a.txStatus.Store(uint32(status))
-	l.progressed = true
+	l.finished++
 	if next := l.head(); next != nil {
 		next.txBefore = status
 		l.tryCancel(next)

@@ -253,15 +253,22 @@ func (p *Pool) forget(c *conn) {
 // pipelining puts many commands on it at little cost, and every extra
 // connection costs a server process. So the pool opens another (while under
 // MaxConns) only when even the least busy connection has a queue of growAt,
-// or every connection is stalled behind a command that has run for stallAfter
+// or a new command would wait growWait or more behind its queue (the queue
+// times the connection's recent time per command, actor.ServiceTime), or
+// every connection is stalled behind a command that has run for stallAfter
 // without anything finishing; stalled connections get new work last.
-// Measured on 2 cores with 64 goroutines issuing one-row queries, 3 or 4
+//
+// Measured on 2 cores with 64 goroutines issuing one-row queries: 3 or 4
 // connections served best (6 to 8 cost 10–20% more per query, in writes,
-// reads and the server's switching between backends); growAt 16 opened 6
-// to 8 of them, 32 opens 4.
+// reads and the server's switching between backends); growAt 24 opens 3.
+// stallAfter is above the few milliseconds a busy machine may leave a
+// process or a backend unscheduled: at 2 ms such pauses opened 3 to 8
+// connections at random, and throughput fell with each beyond 4. Slow
+// commands still open connections early, through growWait.
 const (
-	growAt     = 32
-	stallAfter = 2 * time.Millisecond
+	growAt     = 24
+	growWait   = 5 * time.Millisecond
+	stallAfter = 10 * time.Millisecond
 )
 
 // pick routes one multiplexed command.
@@ -317,7 +324,8 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		if best != nil {
 			// Pipelining makes a busy connection cheap to share: open
 			// another only when even the least busy one has a queue.
-			if (bestLoad >= growAt || bestStalled) && open < p.opts.MaxConns {
+			if open < p.opts.MaxConns && (bestLoad >= growAt || bestStalled ||
+				time.Duration(bestLoad)*best.a.ServiceTime() >= growWait) {
 				p.grow()
 			}
 			p.routed.Add(1)

@@ -360,3 +360,36 @@ func TestPoolSurvivesServerRestart(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestPoolGrowsBehindSlowCommands: eight goroutines issue commands of a few
+// milliseconds each. No queue reaches the length that opens a connection,
+// and a connection finishes one every few milliseconds, so none looks
+// stalled; but a command joining a queue would wait for all of them, so the
+// pool opens more connections. Each caller's answer is its own.
+func TestPoolGrowsBehindSlowCommands(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 8})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var bad atomic.Int64
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 15 {
+				want := int64(g*1000 + i)
+				var got int64
+				err := p.QueryRow(ctx, "SELECT $1::int8 FROM pg_sleep(0.004)", want).Scan(&got)
+				if err != nil || got != want {
+					t.Errorf("goroutine %d: %d, %v; want %d", g, got, err, want)
+					bad.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if bad.Load() > 0 {
+		return
+	}
+	st := p.Stats()
+	if st.Opened.Grow < 1 || st.TotalConns < 2 {
+		t.Fatalf("slow commands queued on one connection: %+v", st.Opened)
+	}
+}
