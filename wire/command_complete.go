@@ -12,9 +12,13 @@ func decodeCommandComplete(body []byte, ev *CommandComplete) *ProtocolError {
 		r.fail("unterminated string")
 		return r.err
 	}
-	// Common tags are interned so steady-state queries do not allocate.
-	ev.Tag = internTag(raw[:i])
-	ev.Rows = rowsFromTag(ev.Tag)
+	// ev is reused: a tag like the last one (as in a run of one kind of
+	// command) is kept as it is. Common tags are interned so steady-state
+	// queries do not allocate.
+	if string(raw[:i]) != ev.Tag || ev.Tag == "" {
+		ev.Tag = internTag(raw[:i])
+		ev.Rows = rowsFromTag(ev.Tag)
+	}
 	r.b = raw[i+1:]
 	return r.done()
 }
