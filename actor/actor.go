@@ -214,13 +214,20 @@ type Actor struct {
 	// Observable state, written by the loop, read by anyone.
 	inFlight atomic.Int64
 	held     atomic.Int64 // commands waiting inside the actor for the holder to let go
-	pinned   atomic.Bool  // an owner holds the connection (a routing hint, never a guard)
-	progress atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
-	svc      atomic.Int64 // nanoseconds per command finished while busy, smoothed (ServiceTime)
-	alive    atomic.Bool
-	txStatus atomic.Uint32
-	params   atomic.Pointer[map[string]string]
-	deathErr atomic.Pointer[error]
+	// Watching from Send (watch.go): the watch the loop last used, the
+	// commands in the mailbox it took in, the commands the loop moved out
+	// of the mailbox and not yet took, and a drain asked for.
+	lastWatch   atomic.Pointer[ctxWatch]
+	sentWatched atomic.Int64
+	backlog     atomic.Int64
+	drainAsked  atomic.Bool
+	pinned      atomic.Bool  // an owner holds the connection (a routing hint, never a guard)
+	progress    atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
+	svc         atomic.Int64 // nanoseconds per command finished while busy, smoothed (ServiceTime)
+	alive       atomic.Bool
+	txStatus    atomic.Uint32
+	params      atomic.Pointer[map[string]string]
+	deathErr    atomic.Pointer[error]
 
 	// What callers encode arguments with: the registry, and the statement
 	// descriptions the loop has cached (SQL → *wire.PreparedStatementInfo).
@@ -253,6 +260,7 @@ const (
 	ctlCancel
 	ctlCancelCtx // a watched context ended (watch.go)
 	ctlClose
+	ctlDrain // a context of a command watched since Send ended (watch.go)
 )
 
 // message is what travels through the mailbox.
@@ -320,15 +328,25 @@ func (a *Actor) send(ctx context.Context, cmd *Command) error {
 		return err
 	}
 	// The loop watches the command's context from the moment it takes the
-	// command (watch.go); one whose context ends before then it drops.
+	// command, or from now when it watches that context already
+	// (watch.go); one whose context ends before then it drops.
 	if a.onWritten.Load() != nil {
 		cmd.sentAt = monotonic()
 	}
+	w := a.watchFromSend(ctx, cmd)
 	if err := a.mb.Send(ctx, message{cmd: cmd}); err != nil {
+		if w != nil {
+			a.unwatchUnsent(cmd, w)
+		}
 		if errors.Is(err, mailbox.ErrClosed) {
 			return &ConnError{Cause: a.deathCause(), SafeToRetry: true}
 		}
 		return fmt.Errorf("%w: %w", ErrCanceled, err)
+	}
+	if w != nil && ctx.Err() != nil {
+		// The context ended around the send: the loop may have looked for
+		// its commands before this one arrived.
+		a.wantDrain()
 	}
 	a.nudge()
 	return nil
@@ -499,9 +517,10 @@ func monotonic() int64 { return int64(time.Since(epoch)) }
 
 var epoch = time.Now()
 
-// Queued returns the number of commands waiting: in the mailbox, and
-// inside the actor for the connection's holder to let go.
-func (a *Actor) Queued() int { return a.mb.Len() + int(a.held.Load()) }
+// Queued returns the number of commands waiting: in the mailbox (or moved
+// out of it, see watch.go), and inside the actor for the connection's
+// holder to let go.
+func (a *Actor) Queued() int { return a.mb.Len() + int(a.held.Load()) + int(a.backlog.Load()) }
 
 // Pinned reports whether an owner holds the connection (or is letting go of
 // it). It is a hint for routing, already stale when read: the actor itself
@@ -728,7 +747,11 @@ type Command struct {
 
 	ctx       context.Context
 	watchedBy *ctxWatch // the loop's watch of ctx, while the command is the loop's
-	sentAt    int64     // monotonic() when sent, while the actor reports writes (OnWritten)
+	// sentWatched is the watch that took the command in from Send, before
+	// the loop took it (watch.go): set by the sender, read and cleared by
+	// the loop as it takes the command.
+	sentWatched *ctxWatch
+	sentAt      int64 // monotonic() when sent, while the actor reports writes (OnWritten)
 	// released is set once the actor is done with the command (after it
 	// was answered); cancelAsked when Cancel was called for it (a
 	// cancel for it may then still be on its way to the loop), and
@@ -818,11 +841,13 @@ func (c *Command) done(comp Completion, err error) {
 // given to its Observer or Result.
 func (c *Command) Answered() bool { return c.released.Load() }
 
-// ContextWatched reports whether the loop has taken the command and
-// watches its context: should the context end, the command is answered at
-// once (with ErrCanceled), so that a caller waiting for its outcome need
-// not watch the context as well. It reports false once the command was
-// answered, and for a command that is still on its way to the loop.
+// ContextWatched reports whether the actor watches the command's
+// context: should the context end, the command is answered at once (with
+// ErrCanceled), so that a caller waiting for its outcome need not watch the
+// context as well. It holds from the moment the loop takes the command, and
+// from Send already when the loop watches that context for an earlier
+// command (see watch.go); it reports false once the command was answered,
+// and for a command on its way to the loop otherwise.
 func (c *Command) ContextWatched() bool { return c.watched.Load() }
 
 // Reset clears c for another command, keeping the memory of its encoded

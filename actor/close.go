@@ -67,7 +67,12 @@ func (l *loop) shutdown(cause error) {
 	l.held = nil
 	a.held.Store(0)
 
-	// Commands still in the mailbox never left it.
+	// Commands still in the backlog or the mailbox never left them.
+	for _, c := range l.backlog {
+		c.fail(&ConnError{Cause: cause, SafeToRetry: true})
+	}
+	l.backlog = nil
+	a.backlog.Store(0)
 	a.mb.Close()
 	for _, m := range a.mb.Drain() {
 		if m.cmd != nil && m.ctl == ctlNone {

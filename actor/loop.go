@@ -71,6 +71,10 @@ type loop struct {
 	// Contexts watched for the commands the loop took (watch.go).
 	watches     map[context.Context]*ctxWatch
 	idleWatches int
+	// backlog holds commands moved out of the mailbox, in arrival order,
+	// to answer those whose context ended (drainEnded); the loop takes
+	// them before anything more from the mailbox.
+	backlog []*Command
 
 	cache *stmtCache
 	// preparing is the cached statement whose Prepare is out: commands
@@ -240,13 +244,21 @@ func (l *loop) run(leftover []byte) {
 			continue
 		default:
 		}
-		if data == nil && l.inFlight() == 0 && l.paused == nil && !l.writing {
+		if data == nil && l.inFlight() == 0 && l.paused == nil && !l.writing && len(l.backlog) == 0 {
 			cause = l.terminate()
 			return
 		}
 
 		var recv <-chan message
 		if l.inFlight() < a.cfg.MaxInFlight && l.preparing == nil {
+			if len(l.backlog) > 0 {
+				// What was moved out of the mailbox goes first.
+				l.acceptBacklog()
+				if cause = l.flush(); cause != nil {
+					return
+				}
+				continue
+			}
 			recv = data
 		}
 		var copyc <-chan []byte
@@ -397,6 +409,23 @@ func (l *loop) run(leftover []byte) {
 			return
 		}
 	}
+}
+
+// acceptBacklog accepts what the backlog holds, in order, as far as the
+// pipeline has room.
+func (l *loop) acceptBacklog() {
+	n := 0
+	for n < len(l.backlog) && l.inFlight() < l.a.cfg.MaxInFlight && l.preparing == nil {
+		c := l.backlog[n]
+		l.backlog[n] = nil
+		n++
+		l.accept(c)
+	}
+	l.backlog = l.backlog[n:]
+	if len(l.backlog) == 0 {
+		l.backlog = nil
+	}
+	l.a.backlog.Store(int64(len(l.backlog)))
 }
 
 // coalesceMax bounds the bytes of new commands held back while the server
@@ -662,6 +691,8 @@ func (l *loop) control(m message) {
 		l.cancel(m.cmd)
 	case ctlCancelCtx:
 		l.contextEnded(m.ctx)
+	case ctlDrain:
+		l.drainEnded()
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 // for the connection) and, once it is admitted, encodes it into this
 // turn's write buffer, or answers it at once when that is all there is to do.
 func (l *loop) accept(c *Command) {
+	l.takeSent(c)
 	if err := c.ctx.Err(); err != nil {
 		// Not written yet: drop it without touching the wire.
 		l.finishCanceled(c)
