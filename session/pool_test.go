@@ -393,3 +393,64 @@ func TestPoolGrowsBehindSlowCommands(t *testing.T) {
 		t.Fatalf("slow commands queued on one connection: %+v", st.Opened)
 	}
 }
+
+// TestScanWhenSharedContextEnds: many goroutines share one context on a
+// connection whose pipeline is full behind a slow command. Their commands
+// are watched by the connection from the moment they are sent, and Scan
+// waits for the answer alone; when the context ends, every Scan returns at
+// once with the context's error, not after the slow command. Callers on
+// other contexts queued among them get their own values.
+func TestScanWhenSharedContextEnds(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust, "max_in_flight", "1"), &session.PoolOptions{MaxConns: 1})
+	bg := context.Background()
+	shared, cancel := context.WithCancel(bg)
+	defer cancel()
+	var one int
+	if err := p.QueryRow(shared, "SELECT 1").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	slow := p.Exec(bg, "SELECT pg_sleep(0.6)")
+	time.Sleep(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make([]error, 32)
+	vals := make([]int64, 8)
+	finished := make(chan struct{}, len(errs))
+	for i := range errs {
+		wg.Go(func() {
+			var v int64
+			errs[i] = p.QueryRow(shared, "SELECT $1::int8", int64(i)).Scan(&v)
+			finished <- struct{}{}
+		})
+	}
+	for i := range vals {
+		wg.Go(func() {
+			if err := p.QueryRow(bg, "SELECT $1::int8", int64(100+i)).Scan(&vals[i]); err != nil {
+				t.Errorf("caller %d on its own context: %v", i, err)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	for range errs {
+		<-finished
+	}
+	elapsed := time.Since(start)
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("caller %d on the shared context: %v", i, err)
+		}
+	}
+	if elapsed > 400*time.Millisecond {
+		t.Fatalf("callers on the ended context returned after %v, behind the slow command", elapsed)
+	}
+	for i, v := range vals {
+		if v != int64(100+i) {
+			t.Fatalf("caller %d on its own context got %d", i, v)
+		}
+	}
+	if _, err := slow.Await(bg); err != nil {
+		t.Fatal(err)
+	}
+}
