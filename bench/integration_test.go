@@ -45,6 +45,12 @@ func TestAllWorkloads(t *testing.T) {
 	if want := 13 * 3 * (rounds + 1); len(results) != want {
 		t.Fatalf("%d results, want %d", len(results), want)
 	}
+	// Each round starts one driver further along than the one before.
+	for i := range 3 {
+		if a, b := results[(i+1)%3].Driver, results[3+i].Driver; a != b || results[3+i].Round != 1 {
+			t.Fatalf("round 1's driver %d is %s (round %d), want %s", i, b, results[3+i].Round, a)
+		}
+	}
 	for _, r := range results {
 		t.Run(fmt.Sprintf("%s/%s/%d", r.Workload, r.Driver, r.Round), func(t *testing.T) {
 			if unsupported[r.Workload+"/"+r.Driver] {

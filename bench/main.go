@@ -6,8 +6,9 @@
 //
 // It starts a throwaway PostgreSQL cluster with internal/pgtest, or uses
 // $DATABASE_URL when set, and runs every workload for every driver: a warm-up
-// round, then -rounds measured rounds, the drivers alternating within each
-// round so that drift of the machine cancels out. Each driver's code is what
+// round, then -rounds measured rounds, the drivers taking turns within each
+// round so that drift of the machine cancels out, each round starting one
+// driver further along so that no driver always follows the same one. Each driver's code is what
 // an ordinary user of it would write, with its defaults; a workload a driver
 // cannot express is reported as unsupported.
 //

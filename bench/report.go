@@ -205,7 +205,7 @@ func writeMarkdown(w io.Writer, env environment, sums []summary, ws, ds []string
 	if env.LoadBefore != "" {
 		fmt.Fprintf(w, "Load average (1 min) %s at the start, %s at the end.\n", env.LoadBefore, env.LoadAfter)
 	}
-	fmt.Fprintf(w, "Median of %d rounds after one warm-up round, drivers alternating within each round, "+
+	fmt.Fprintf(w, "Median of %d rounds after one warm-up round, drivers taking turns within each round, each round starting one driver further along, "+
 		"%v per timed cell; ×pgx is the driver's median throughput divided by pgx's in the same run "+
 		"(above 1 is faster).\n\n", env.Rounds, env.Duration)
 
