@@ -15,7 +15,8 @@ func (l *loop) cancel(c *Command) {
 	}
 	e := c.entry
 	if e == nil || e.cmd != c {
-		// Not on the wire: still in the mailbox (accept will drop it),
+		// Not on the wire: still in the mailbox or the backlog (accept
+		// drops it: cancelAsked is set),
 		// waiting for the connection's holder, or waiting for its
 		// statement's Prepare.
 		if l.dropHeld(c) || l.dropDeferred(c) || l.dropWaiter(c) {

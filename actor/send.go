@@ -13,8 +13,9 @@ import (
 // turn's write buffer, or answers it at once when that is all there is to do.
 func (l *loop) accept(c *Command) {
 	l.takeSent(c)
-	if err := c.ctx.Err(); err != nil {
-		// Not written yet: drop it without touching the wire.
+	if c.ctx.Err() != nil || c.cancelAsked.Load() {
+		// Not written yet, and its caller walked away (its context ended,
+		// or Cancel): drop it without touching the wire.
 		l.finishCanceled(c)
 		return
 	}

@@ -170,3 +170,34 @@ func TestWatchedFromSendRace(t *testing.T) {
 		t.Fatalf("after: %v %v", comp, err)
 	}
 }
+
+// TestCancelBeforeTaken: a command its caller cancels (Cancel, its context
+// alive) while it waits in the mailbox is answered with ErrCanceled once
+// the loop reaches it, and never runs.
+func TestCancelBeforeTaken(t *testing.T) {
+	cfg := config(t, pgtest.Trust)
+	cfg.MaxInFlight = 1
+	a := connect(t, cfg)
+	bg := context.Background()
+	head := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(0.2)"}
+	a.Do(bg, head)
+	waitInFlight(t, a, 1)
+	c := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT set_config('pgactor.ran', 'yes', false)"}
+	a.Do(bg, c)
+	a.Cancel(c)
+	if _, err := c.Result.Await(bg); !errors.Is(err, actor.ErrCanceled) {
+		t.Fatalf("canceled before it was taken: %v", err)
+	}
+	if _, err := head.Result.Await(bg); err != nil {
+		t.Fatal(err)
+	}
+	ran := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT coalesce(current_setting('pgactor.ran', true), 'no')", WantRows: true}
+	a.Do(bg, ran)
+	comp, err := ran.Result.Await(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := oneValue(t, comp); got != "no" && got != "" {
+		t.Fatalf("the canceled command ran: pgactor.ran = %q", got)
+	}
+}
