@@ -262,7 +262,7 @@ func (p *Pool) forget(c *conn) {
 // connections served best (6 to 8 cost 10–20% more per query, in writes,
 // reads and the server's switching between backends); growAt 24 opens 3.
 // stallAfter is above the few milliseconds a busy machine may leave a
-// process or a backend unscheduled: at 2 ms such pauses opened 3 to 8
+// process or a backend unscheduled: at 2 ms such pauses opened 3 to 16
 // connections at random, and throughput fell with each beyond 4. Slow
 // commands still open connections early, through growWait.
 const (
