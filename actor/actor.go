@@ -740,6 +740,13 @@ type Command struct {
 	// not block.
 	Observer Observer
 
+	// WatchedAtSend, when set, is stored true if the actor takes the
+	// command's context watch as it is sent (ContextWatched holds from
+	// Send), in the sender's goroutine before Send returns: from then on
+	// the command is answered at once should its context end. A future's
+	// flag (futures.Future.WatchedContext) fits here.
+	WatchedAtSend *atomic.Bool
+
 	// Result is resolved when the command's ReadyForQuery arrives, or with
 	// the error that ended it, unless the command has an Observer, which
 	// then hears the outcome instead (Observer.Done).

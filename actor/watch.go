@@ -72,12 +72,18 @@ func (a *Actor) watchFromSend(ctx context.Context, cmd *Command) *ctxWatch {
 	a.sentWatched.Add(1)
 	cmd.sentWatched = w
 	cmd.watched.Store(true)
+	if p := cmd.WatchedAtSend; p != nil {
+		p.Store(true)
+	}
 	return w
 }
 
 // unwatchUnsent undoes watchFromSend for a command that was not queued.
 func (a *Actor) unwatchUnsent(cmd *Command, w *ctxWatch) {
 	cmd.watched.Store(false)
+	if p := cmd.WatchedAtSend; p != nil {
+		p.Store(false) // the sender fails the command itself
+	}
 	cmd.sentWatched = nil
 	a.sentWatched.Add(-1)
 	w.sent.Add(-1)

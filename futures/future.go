@@ -33,6 +33,10 @@ var closedChan = func() chan struct{} {
 // ready to use; it must not be copied after first use.
 type Future[T any] struct {
 	state atomic.Uint32
+	// seen holds the bits of unobserved.go: observed and watched (cleanup
+	// is the report armed by ReportUnobserved, written before watched is
+	// set), waitedOn and releasedTo.
+	seen atomic.Uint32
 	// done is the channel made by the first waiter that finds the future
 	// pending, under mu; Resolve closes it. A lock, not an atomic.Value: the
 	// first store into an atomic.Value makes a concurrent Swap spin until
@@ -47,19 +51,17 @@ type Future[T any] struct {
 	err error
 
 	// release, set before the future is shared, takes over a value nobody
-	// will read; abandoned is set when an Await gave up, and released
-	// makes sure release runs once.
+	// will read; abandoned is set when an Await gave up, and the releasedTo
+	// bit makes sure release runs once.
 	release   func(T)
 	abandoned atomic.Bool
-	released  atomic.Bool
-	waited    atomic.Bool
+	// ctxWatched holds true once the producer answers the end of the
+	// context whose Done channel is ctxDone by itself (WatchedContext).
+	ctxWatched atomic.Bool
+	ctxDone    <-chan struct{}
 	// onWait, when set, runs the first time someone waits (SetOnWait).
 	onWait func(context.Context)
 
-	// seen holds the observed and watched bits; cleanup is the report
-	// armed by ReportUnobserved, written before watched is set (see
-	// unobserved.go).
-	seen    atomic.Uint32
 	cleanup runtime.Cleanup
 }
 
@@ -72,9 +74,32 @@ type Future[T any] struct {
 // shared.
 func (f *Future[T]) SetOnWait(fn func(ctx context.Context)) { f.onWait = fn }
 
+// WatchedContext records done, the Done channel of the context the
+// result depends on, and returns the flag by which the producer says it
+// watches that context: once the flag holds true, the producer resolves
+// the future as soon as done is closed, wherever the work stands. Await
+// with a context of that Done channel then waits for the result alone
+// instead of selecting on the context as well, which matters when many
+// goroutines wait on one context: a select on its channel takes that
+// channel's lock, so they would all queue there. What Await returns is
+// unchanged: an Await that was waiting when the context ended returns the
+// context's error, the producer's answer to that end notwithstanding (a
+// future already resolved returns its result, as always). Call it before
+// the future is shared; the
+// flag may be set at any time after, from any goroutine, and must never be
+// set while the producer could leave the future pending after done closes.
+func (f *Future[T]) WatchedContext(done <-chan struct{}) *atomic.Bool {
+	f.ctxDone = done
+	return &f.ctxWatched
+}
+
+// ContextWatched reports whether the producer said it watches the
+// context of the future's result (see WatchedContext).
+func (f *Future[T]) ContextWatched() bool { return f.ctxWatched.Load() }
+
 // wait runs onWait if this is the first wait on a pending future.
 func (f *Future[T]) wait(ctx context.Context) {
-	if f.onWait != nil && f.state.Load() != resolved && f.waited.CompareAndSwap(false, true) {
+	if f.onWait != nil && f.state.Load() != resolved && f.setOnce(waitedOn) {
 		f.onWait(ctx)
 	}
 }
@@ -99,7 +124,7 @@ func (f *Future[T]) abandon() {
 }
 
 func (f *Future[T]) giveUp() {
-	if f.released.CompareAndSwap(false, true) && f.err == nil {
+	if f.setOnce(releasedTo) && f.err == nil {
 		f.release(f.val)
 	}
 }
@@ -184,6 +209,15 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	ctxDone := ctx.Done()
 	if ctxDone == nil {
 		<-done
+		return f.val, f.err
+	}
+	if ctxDone == f.ctxDone && f.ctxWatched.Load() {
+		// The producer answers when ctx ends: no need to watch it here.
+		<-done
+		if f.err != nil && ctx.Err() != nil && errors.Is(f.err, ctx.Err()) {
+			var zero T
+			return zero, ctx.Err()
+		}
 		return f.val, f.err
 	}
 	select {

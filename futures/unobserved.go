@@ -9,7 +9,14 @@ const (
 	observed uint32 = 1 << iota
 	// watched: ReportUnobserved armed a cleanup, stored in Future.cleanup.
 	watched
+	// waitedOn: someone waited while the future was pending (onWait ran).
+	waitedOn
+	// releasedTo: release took the value over.
+	releasedTo
 )
+
+// setOnce sets bit in f.seen and reports whether this call set it.
+func (f *Future[T]) setOnce(bit uint32) bool { return f.seen.Or(bit)&bit == 0 }
 
 // observe marks f as observed and disarms a report armed by
 // ReportUnobserved. After the first call it costs one atomic load.

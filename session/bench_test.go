@@ -44,6 +44,42 @@ func BenchmarkPoolQuery(b *testing.B) {
 	}
 }
 
+// BenchmarkPoolQueryAwait is BenchmarkPoolQuery's 1,024 goroutines using
+// Query futures awaited on the context they were sent with, one context
+// shared by all: what the connection watching that context from Send spares
+// every waiter (futures.Future.WatchedContext).
+func BenchmarkPoolQueryAwait(b *testing.B) {
+	p := newPool(b, dsn(b, pgtest.Trust), &session.PoolOptions{MaxConns: 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	work := make(chan int64, 1024)
+	var wg sync.WaitGroup
+	for range 1024 {
+		wg.Go(func() {
+			for n := range work {
+				rows, err := p.Query(ctx, "SELECT $1::int8", n).Await(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				v, err := session.CollectOne(rows, session.RowTo[int64])
+				if err != nil || v != n {
+					b.Error(v, err)
+					return
+				}
+			}
+		})
+	}
+	var n int64
+	for b.Loop() {
+		n++
+		work <- n
+	}
+	close(work)
+	wg.Wait()
+}
+
 // BenchmarkSessionQueryRow is one goroutine on one session: the sequential
 // round trip, all layers included.
 func BenchmarkSessionQueryRow(b *testing.B) {

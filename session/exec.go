@@ -177,6 +177,9 @@ func (x *common) query(ctx context.Context, t target, kind actor.Kind, sql strin
 	out := &queryOut{}
 	out.fut.SetRelease(releaseRows)
 	q.out, q.fut = out, &out.fut
+	// Should the connection watch ctx from Send, Await(ctx) need not (a
+	// query sent again is watched by retry).
+	q.cmd.WatchedAtSend = out.fut.WatchedContext(ctx.Done())
 	q.dispatch()
 	return &out.fut
 }
@@ -424,6 +427,10 @@ func (q *pendingQuery) Done(_ *actor.Command, comp actor.Completion, err error) 
 func (x *common) exec(ctx context.Context, t target, sql string, args []any) *futures.Future[CommandTag] {
 	e := x.newExec(ctx, t, sql, args)
 	f := e.fut // e may be recycled as soon as it was sent
+	if e.bad == nil {
+		// As in query: an exec sent again is watched by retry.
+		e.cmd.WatchedAtSend = f.WatchedContext(ctx.Done())
+	}
 	e.dispatch()
 	return f
 }
@@ -476,6 +483,9 @@ type pendingExec struct {
 	batch  *pendingBatch
 
 	bad error // the arguments could not be prepared
+	// stopWatch stops the watch of ctx that an exec sent again keeps for
+	// its caller (retry).
+	stopWatch func() bool
 
 	// pooled: taken from execPool, with a future of its own, and given
 	// back once the actor is done with it (Released, or for a batch's
@@ -518,7 +528,7 @@ func (e *pendingExec) recycle() {
 	}
 	e.x, e.t, e.ctx, e.sql, e.args, e.fut = nil, nil, nil, "", nil, nil
 	e.attempts, e.start, e.c = 0, 0, nil
-	e.tctx, e.traced, e.batch, e.bad = nil, false, nil, nil
+	e.tctx, e.traced, e.batch, e.bad, e.stopWatch = nil, false, nil, nil, nil
 	e.pooled, e.item, e.handedOff = false, false, false
 	e.cmd.Reset()
 	execPool.Put(e)
@@ -544,7 +554,24 @@ func (e *pendingExec) dispatch() {
 func (e *pendingExec) retry() {
 	n := &pendingExec{x: e.x, t: e.t, ctx: e.ctx, sql: e.sql, args: e.args, fut: e.fut, attempts: e.attempts, start: e.start, tctx: e.tctx, traced: e.traced}
 	n.cmd = actor.Command{Kind: e.cmd.Kind, SQL: e.sql, Args: e.args, Params: e.cmd.Params, Stmt: e.cmd.Stmt}
+	if e.stopWatch != nil {
+		e.stopWatch() // e was itself sent again: n watches from now on
+	}
+	// The caller may wait for the future alone (WatchedContext): until the
+	// connection watches the context again, this does.
+	ctx, fut := e.ctx, e.fut
+	n.stopWatch = context.AfterFunc(ctx, func() {
+		fut.Resolve(CommandTag{}, wrapCtx(ctx, fmt.Errorf("%w: %w", actor.ErrCanceled, context.Cause(ctx))))
+	})
 	n.dispatch()
+}
+
+// resolve hands the caller the outcome, ending retry's watch.
+func (e *pendingExec) resolve(tag CommandTag, err error) {
+	if e.stopWatch != nil {
+		e.stopWatch()
+	}
+	e.fut.Resolve(tag, err)
 }
 
 // Described implements actor.Observer.
@@ -574,7 +601,7 @@ func (e *pendingExec) Done(_ *actor.Command, comp actor.Completion, err error) {
 	if e.batch != nil {
 		e.batch.batchItem(e.sql, e.args, tag, werr)
 	}
-	e.fut.Resolve(tag, werr)
+	e.resolve(tag, werr)
 	if werr != nil && watched(e.t) {
 		watchFailure(e.x, e.ctx, e.fut, firstWords(e.sql, 3), werr, nil)
 	}
@@ -588,5 +615,5 @@ func (e *pendingExec) loadThen(oid uint32, comp actor.Completion, err error) {
 	}
 	tag, werr := tagOf(comp), wrapCtx(e.ctx, err)
 	e.traceEnd(tag, werr)
-	e.fut.Resolve(tag, werr)
+	e.resolve(tag, werr)
 }

@@ -328,6 +328,77 @@ func TestPoolReroutesUnsentCommands(t *testing.T) {
 	}
 }
 
+// TestAwaitAfterRerouteWhenContextEnds: Exec futures whose commands the
+// connection watched from Send are awaited without watching their context.
+// Their connection dies before writing them; sent again, they wait in
+// another connection's mailbox behind a slow command, where nothing
+// watched their context at Send. The retry watches it instead: when it
+// ends, every Await returns at once with the context's error.
+func TestAwaitAfterRerouteWhenContextEnds(t *testing.T) {
+	if cluster.External {
+		t.Skip("needs pg_terminate_backend on the harness's own server")
+	}
+	p := newPool(t, dsn(t, pgtest.Trust, "max_in_flight", "1"), &session.PoolOptions{MinConns: 1, MaxConns: 2})
+	bg := context.Background()
+	shared, cancel := context.WithCancel(bg)
+	defer cancel()
+	other, err := p.Acquire(bg) // everything below lands on the other one
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Exec(shared, "SELECT 1").Await(shared); err != nil {
+		t.Fatal(err)
+	}
+	doomed := p.Exec(bg, "SELECT pg_sleep(30)")
+	var futs []*futures.Future[session.CommandTag]
+	for i := range 8 {
+		f := p.Exec(shared, "SELECT $1::int8", int64(i))
+		if !f.ContextWatched() {
+			t.Fatalf("#%d: not watched from Send; the test cannot see what it guards", i)
+		}
+		futs = append(futs, f)
+	}
+	other.Release()
+	waitFor(t, "the release", func() bool { return p.Stats().PinnedConns == 0 })
+	blocker := p.Exec(bg, "SELECT pg_sleep(1.5)") // on the released one: it is idle
+	time.Sleep(100 * time.Millisecond)
+	before := p.Stats().Rerouted
+	if _, err := cluster.Exec(bg, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doomed.Await(bg); err == nil {
+		t.Fatal("the command whose backend was terminated succeeded")
+	}
+	waitFor(t, "the commands to be routed again", func() bool { return p.Stats().Rerouted >= before+int64(len(futs)) })
+	time.Sleep(50 * time.Millisecond)
+	// Those sent again to a connection the pool opened meanwhile may have
+	// run already; the rest wait behind the blocker.
+	var waiting []*futures.Future[session.CommandTag]
+	for i, f := range futs {
+		if _, err, ok := f.Result(); !ok {
+			waiting = append(waiting, f)
+		} else if err != nil {
+			t.Fatalf("#%d: %v", i, err)
+		}
+	}
+	if len(waiting) == 0 {
+		t.Fatalf("every command ran on a new connection: none waited behind the blocker (%+v)", p.Stats())
+	}
+	start := time.Now()
+	cancel()
+	for i, f := range waiting {
+		if _, err := f.Await(shared); !errors.Is(err, context.Canceled) {
+			t.Fatalf("#%d: %v; want context.Canceled", i, err)
+		}
+	}
+	if elapsed := time.Since(start); elapsed > 700*time.Millisecond {
+		t.Fatalf("callers returned %v after their context ended, behind the slow command", elapsed)
+	}
+	if _, err := blocker.Await(bg); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPoolSurvivesServerRestart: every connection dies with the server;
 // callers see clean errors, and once the server is back the pool serves
 // again without being recreated.
@@ -400,6 +471,95 @@ func TestPoolGrowsBehindSlowCommands(t *testing.T) {
 // waits for the answer alone; when the context ends, every Scan returns at
 // once with the context's error, not after the slow command. Callers on
 // other contexts queued among them get their own values.
+// TestAwaitWhenSharedContextEnds is TestScanWhenSharedContextEnds for the
+// futures of Query and Exec awaited on their own context: the connection
+// watches the shared context from Send, so Await waits for the answer
+// alone, and the answer must still come as soon as the context ends, not
+// after the slow command in front. Await returns the context's error
+// itself, as when it selected on the context.
+func TestAwaitWhenSharedContextEnds(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust, "max_in_flight", "1"), &session.PoolOptions{MaxConns: 1})
+	bg := context.Background()
+	shared, cancel := context.WithCancel(bg)
+	defer cancel()
+	if _, err := p.Exec(shared, "SELECT 1").Await(shared); err != nil {
+		t.Fatal(err)
+	}
+	slow := p.Exec(bg, "SELECT pg_sleep(0.6)")
+	time.Sleep(50 * time.Millisecond)
+	var wg sync.WaitGroup
+	errs := make([]error, 32)
+	var watched atomic.Int32
+	sent := make(chan struct{}, len(errs))
+	finished := make(chan struct{}, len(errs))
+	for i := range errs {
+		wg.Go(func() {
+			defer func() { finished <- struct{}{} }()
+			if i%2 == 0 {
+				f := p.Query(shared, "SELECT $1::int8", int64(i))
+				if f.ContextWatched() {
+					watched.Add(1)
+				}
+				sent <- struct{}{}
+				rows, err := f.Await(shared)
+				if err == nil {
+					rows.Close()
+				}
+				errs[i] = err
+				return
+			}
+			f := p.Exec(shared, "SELECT $1::int8", int64(i))
+			if f.ContextWatched() {
+				watched.Add(1)
+			}
+			sent <- struct{}{}
+			_, errs[i] = f.Await(shared)
+		})
+	}
+	vals := make([]int64, 8)
+	for i := range vals {
+		wg.Go(func() {
+			rows, err := p.Query(bg, "SELECT $1::int8", int64(100+i)).Await(bg)
+			if err == nil {
+				vals[i], err = session.CollectOne(rows, session.RowTo[int64])
+			}
+			if err != nil {
+				t.Errorf("caller %d on its own context: %v", i, err)
+			}
+		})
+	}
+	for range errs {
+		<-sent
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	for range errs {
+		<-finished
+	}
+	elapsed := time.Since(start)
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("caller %d on the shared context: %v; want context.Canceled", i, err)
+		}
+	}
+	if watched.Load() == 0 {
+		t.Fatal("no future was watched from Send: the test did not exercise the path it guards")
+	}
+	if elapsed > 400*time.Millisecond {
+		t.Fatalf("callers on the ended context returned after %v, behind the slow command", elapsed)
+	}
+	for i, v := range vals {
+		if v != int64(100+i) {
+			t.Fatalf("caller %d on its own context got %d", i, v)
+		}
+	}
+	if _, err := slow.Await(bg); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestScanWhenSharedContextEnds(t *testing.T) {
 	p := newPool(t, dsn(t, pgtest.Trust, "max_in_flight", "1"), &session.PoolOptions{MaxConns: 1})
 	bg := context.Background()
