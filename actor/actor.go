@@ -224,6 +224,7 @@ type Actor struct {
 	pinned      atomic.Bool  // an owner holds the connection (a routing hint, never a guard)
 	progress    atomic.Int64 // monotonic nanoseconds: last completion, or start of work after idling
 	svc         atomic.Int64 // nanoseconds per command finished while busy, smoothed (ServiceTime)
+	svcFloor    atomic.Int64 // the shortest such reading lately (ServiceFloor)
 	alive       atomic.Bool
 	txStatus    atomic.Uint32
 	params      atomic.Pointer[map[string]string]
@@ -498,6 +499,14 @@ func (a *Actor) ServiceTime() time.Duration { return time.Duration(a.svc.Load())
 
 // svcReadings is the number of readings ServiceTime takes the shortest of.
 const svcReadings = 8
+
+// ServiceFloor returns the shortest time per command the actor has read
+// lately (every reading since lets it rise by 1/64): what a command takes
+// when nothing else slows the connection. ServiceTime far above it says
+// the connection is slowed by more than its own commands: a machine or a
+// server at the limit of its CPUs, which another connection would share
+// (see session's Pool). Zero until svcReadings readings were taken.
+func (a *Actor) ServiceFloor() time.Duration { return time.Duration(a.svcFloor.Load()) }
 
 // IdleFor returns how long the actor has had nothing in flight: since it
 // finished its last command, or since it connected. Zero while it works.

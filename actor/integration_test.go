@@ -683,4 +683,28 @@ func TestServiceTime(t *testing.T) {
 	if st := a.ServiceTime(); st > 5*time.Millisecond {
 		t.Fatalf("service time %v after one slow command among quick ones", st)
 	}
+
+	// Slow after quick: far above the floor the quick ones set, which is
+	// how contention looks; and the floor forgets, rising to commands that
+	// are slow for good within some hundred readings.
+	floor := a.ServiceFloor()
+	if floor <= 0 || floor > 5*time.Millisecond {
+		t.Fatalf("floor %v after quick commands", floor)
+	}
+	for range 8 {
+		if _, err := exec(ctx, a, "SELECT pg_sleep(0.01)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, f := a.ServiceTime(), a.ServiceFloor(); st < 4*f {
+		t.Fatalf("service time %v not far above the floor %v after quick commands turned slow", st, f)
+	}
+	for range 250 {
+		if _, err := exec(ctx, a, "SELECT pg_sleep(0.002)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, f := a.ServiceTime(), a.ServiceFloor(); st >= 4*f {
+		t.Fatalf("floor %v did not rise to commands slow for good (service time %v)", f, st)
+	}
 }

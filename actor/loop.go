@@ -57,6 +57,7 @@ type loop struct {
 	finished   int                // commands finished in this chunk of server data (Actor.progress, Actor.svc)
 	svcRing    [svcReadings]int64 // the last readings of the time per command (noteService)
 	svcN       int
+	svcFloor   int64 // Actor.svcFloor's value
 	readc      chan readResult
 	readReq    chan struct{}
 	direct     bool        // the loop may read the socket itself (directOK)

@@ -3,6 +3,7 @@ package actor
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pgactor/pgactor/futures"
 	"github.com/pgactor/pgactor/wire"
@@ -68,13 +69,26 @@ func (l *loop) processEvents() error {
 	return nil
 }
 
+// minReading is the least reading the floor takes: the clock's reading of a
+// chunk of many completions can come out at zero.
+const minReading = int64(time.Microsecond)
+
 // noteService takes a reading of the time per command: n completions over
 // elapsed nanoseconds since the previous reading (or the start of work).
 func (l *loop) noteService(elapsed int64, n int) {
-	l.svcRing[l.svcN%svcReadings] = max(elapsed, 0) / int64(n)
+	r := max(elapsed, 0) / int64(n)
+	l.svcRing[l.svcN%svcReadings] = r
 	l.svcN++
+	// The floor forgets slowly, so that commands that became slower for
+	// good raise it within some hundred readings.
+	if f := l.svcFloor + l.svcFloor>>6 + 1; l.svcN == 1 || max(r, minReading) < f {
+		l.svcFloor = max(r, minReading)
+	} else {
+		l.svcFloor = f
+	}
 	if l.svcN >= svcReadings {
 		l.a.svc.Store(slices.Min(l.svcRing[:]))
+		l.a.svcFloor.Store(l.svcFloor)
 	}
 }
 

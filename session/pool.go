@@ -269,7 +269,24 @@ const (
 	growAt     = 24
 	growWait   = 5 * time.Millisecond
 	stallAfter = 10 * time.Millisecond
+	contended  = 4
 )
+
+// waitsLong reports whether a command joining c's queue of load would wait
+// growWait or more, unless c is slowed by contention: its time per command
+// contended times its floor or more. A machine at the limit of its CPUs
+// slows every connection at once. With 64 goroutines on 2 cores shared
+// with the server, a connection's time per command rose from its floor of
+// some microseconds to 300 and more for stretches, and a command joining a
+// queue of 20 would have waited 6 ms; opening on that gave a fourth
+// connection, then a fifth and sixth, each as slow as the rest, for
+// another connection only shares the same CPUs. Commands slow in
+// themselves are slow from the floor up, and open as many connections as
+// they need: 64 goroutines running 10 ms commands open 64.
+func waitsLong(c *conn, load int) bool {
+	svc := c.a.ServiceTime()
+	return time.Duration(load)*svc >= growWait && svc < contended*c.a.ServiceFloor()
+}
 
 // pick routes one multiplexed command.
 func (p *Pool) pick(ctx context.Context) (picked, error) {
@@ -324,8 +341,7 @@ func (p *Pool) pick(ctx context.Context) (picked, error) {
 		if best != nil {
 			// Pipelining makes a busy connection cheap to share: open
 			// another only when even the least busy one has a queue.
-			if open < p.opts.MaxConns && (bestLoad >= growAt || bestStalled ||
-				time.Duration(bestLoad)*best.a.ServiceTime() >= growWait) {
+			if open < p.opts.MaxConns && (bestLoad >= growAt || bestStalled || waitsLong(best, bestLoad)) {
 				p.grow()
 			}
 			p.routed.Add(1)

@@ -465,6 +465,43 @@ func TestPoolGrowsBehindSlowCommands(t *testing.T) {
 	}
 }
 
+// TestPoolDoesNotOpenForContention: commands that turn slow together
+// because they contend (here, for one advisory lock, as they would for the
+// CPUs of a saturated machine) do not open connections: another connection
+// would only wait for the same lock. The connection's time per command
+// rose far above its floor, which is what tells contention from commands
+// slow in themselves (TestPoolGrowsBehindSlowCommands).
+func TestPoolDoesNotOpenForContention(t *testing.T) {
+	p := newPool(t, dsn(t, pgtest.Trust), &session.PoolOptions{MaxConns: 8})
+	ctx := context.Background()
+	run := func(sql string, perCaller int) {
+		var wg sync.WaitGroup
+		for g := range 16 {
+			wg.Go(func() {
+				for i := range perCaller {
+					want := int64(g*1000 + i)
+					var got int64
+					if err := p.QueryRow(ctx, sql, want).Scan(&got); err != nil || got != want {
+						t.Errorf("goroutine %d: %d, %v; want %d", g, got, err, want)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	run("SELECT $1::int8", 100)
+	before := p.Stats()
+	run("SELECT $1::int8 FROM pg_advisory_xact_lock(42), pg_sleep(0.002)", 4)
+	after := p.Stats()
+	// One may open should the machine pause the connection for the
+	// stall rule's 10 ms; waiting on the lock opened five.
+	if after.Opened.Grow > before.Opened.Grow+1 {
+		t.Fatalf("commands waiting for one lock opened %d connections (%d before them)",
+			after.Opened.Grow-before.Opened.Grow, before.TotalConns)
+	}
+}
+
 // TestScanWhenSharedContextEnds: many goroutines share one context on a
 // connection whose pipeline is full behind a slow command. Their commands
 // are watched by the connection from the moment they are sent, and Scan
