@@ -85,9 +85,9 @@ func (f *Future[T]) SetOnWait(fn func(ctx context.Context)) { f.onWait = fn }
 // unchanged: an Await that was waiting when the context ended returns the
 // context's error, the producer's answer to that end notwithstanding (a
 // future already resolved returns its result, as always). Call it before
-// the future is shared; the
-// flag may be set at any time after, from any goroutine, and must never be
-// set while the producer could leave the future pending after done closes.
+// the future is shared; the flag may be set at any time after, from any
+// goroutine, and must never be set while the producer could leave the
+// future pending after done closes.
 func (f *Future[T]) WatchedContext(done <-chan struct{}) *atomic.Bool {
 	f.ctxDone = done
 	return &f.ctxWatched

@@ -254,9 +254,10 @@ func (p *Pool) forget(c *conn) {
 // connection costs a server process. So the pool opens another (while under
 // MaxConns) only when even the least busy connection has a queue of growAt,
 // or a new command would wait growWait or more behind its queue (the queue
-// times the connection's recent time per command, actor.ServiceTime), or
-// every connection is stalled behind a command that has run for stallAfter
-// without anything finishing; stalled connections get new work last.
+// times the connection's recent time per command, actor.ServiceTime) and
+// the connection is not merely contended (waitsLong), or every connection
+// is stalled behind a command that has run for stallAfter without anything
+// finishing; stalled connections get new work last.
 //
 // Measured on 2 cores with 64 goroutines issuing one-row queries: 3 or 4
 // connections served best (6 to 8 cost 10–20% more per query, in writes,
