@@ -33,7 +33,9 @@
 // to its end instead, its answer discarded. So that a long command stays
 // cancellable, nothing is written behind a command the server has run for a
 // millisecond or more while nothing was written behind it yet (those
-// commands could not start earlier anyway). Should
+// commands could not start earlier anyway). A request the server ignored
+// (it arrived before the backend read its command) is sent again while the
+// command runs on: after a second, then at doubling intervals. Should
 // a cancel still arrive late (a pooler relaying it) and stop a later command,
 // that is detected (SQLSTATE 57014 on a command nobody cancelled) and the
 // command runs again, when it ran alone in its implicit transaction and
@@ -124,6 +126,10 @@ type Config struct {
 	// defaultLingerAfter. Tests with scripted backends that read every
 	// command before answering turn it off (export_test.go).
 	lingerAfter time.Duration
+	// cancelRetryAfter is how long a command cancelled with a
+	// CancelRequest the server acted on may run on before the request is
+	// sent again (see retryCancel); zero means defaultCancelRetryAfter.
+	cancelRetryAfter time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -153,6 +159,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.lingerAfter == 0 {
 		c.lingerAfter = defaultLingerAfter
+	}
+	if c.cancelRetryAfter <= 0 {
+		c.cancelRetryAfter = defaultCancelRetryAfter
 	}
 	if c.UnnamedStatements || c.StatementCacheSize < 0 {
 		c.Statements.unnamed.Store(true)

@@ -47,6 +47,49 @@ func (l *loop) tryCancel(e *entry) {
 	}
 }
 
+// A CancelRequest can be lost: the server ignores one that arrives while
+// the backend waits for input, and a backend may not yet have read the
+// command written just before. The caller was answered already, but the
+// connection would stay busy until the command ends on its own (a
+// minute, for pg_sleep(60)). So once the server has acted on a request
+// (closed its connection), a head that still runs after
+// cancelRetryAfter is sent another, and so on at doubling intervals, up to
+// maxCancels in all; lingering keeps it cancelable meanwhile by writing
+// nothing behind it.
+const (
+	defaultCancelRetryAfter = time.Second
+	maxCancels              = 5
+)
+
+// armCancelRetry starts the wait before e, a head whose cancel the server
+// acted on, is cancelled again.
+func (l *loop) armCancelRetry(e *entry) {
+	if !e.cancelWanted || e.cancels >= maxCancels {
+		return
+	}
+	d := l.a.cfg.cancelRetryAfter << (e.cancels - 1)
+	if l.cancelRetry == nil {
+		l.cancelRetry = time.NewTimer(d)
+	} else {
+		l.cancelRetry.Reset(d)
+	}
+	l.retryC, l.retrySeq = l.cancelRetry.C, e.seq
+}
+
+// retryCancel sends another CancelRequest if the head it was armed for
+// still runs and can still be cancelled alone.
+func (l *loop) retryCancel() {
+	h := l.head()
+	if h == nil || h.seq != l.retrySeq || !h.cancelWanted || !h.cancelSent {
+		return
+	}
+	h.cancelSent = false
+	l.tryCancel(h)
+	if !h.cancelSent {
+		h.cancelSent = true // not sendable now: its first request stands
+	}
+}
+
 // cancelable reports whether a CancelRequest sent now can only stop e's
 // command: e is the head, it was written, nothing of another command was
 // written behind it, and no earlier CancelRequest is still on its way.
@@ -110,6 +153,7 @@ func (l *loop) sendCancel(e *entry) {
 		return
 	}
 	e.cancelSent = true
+	e.cancels++
 	l.cancelOut++
 	a := l.a
 	a.cancelWG.Add(1)

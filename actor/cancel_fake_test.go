@@ -90,6 +90,69 @@ func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Tok
 	return a, b, cb, tok
 }
 
+// TestFakeCancelSentAgain: the server acted on the CancelRequest (closed
+// its connection) but the command runs on, as when the request arrived
+// before the backend read the command and was ignored. Another request
+// goes out, and nothing is written behind the command meanwhile, so the
+// second can stop only it. A command that ends soon after its cancel gets
+// no second one.
+func TestFakeCancelSentAgain(t *testing.T) {
+	var cfg actor.Config
+	actor.Linger(&cfg)
+	actor.CancelRetryAfter(&cfg, 100*time.Millisecond)
+	a, d, b := fakeActor(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	tok := holder(t, a)
+	slow := owned(a, ctx, tok, "slow")
+	b.query()
+	time.Sleep(20 * time.Millisecond) // past lingerAfter
+	cancel()
+	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("slow: %v", err)
+	}
+	cb := d.next(t)
+	if req := cb.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
+		t.Fatalf("cancel request % x", req)
+	}
+	next := owned(a, context.Background(), tok, "next")
+	cb.c.Close() // acted on, but lost: "slow" runs on
+	cb2 := d.next(t)
+	if req := cb2.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
+		t.Fatalf("second cancel request % x", req)
+	}
+	if !silent(b, 50*time.Millisecond) {
+		t.Fatal("a command was written behind the command being cancelled again")
+	}
+	cb2.c.Close()
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	if sql := b.query(); sql != "next" {
+		t.Fatalf("server got %q", sql)
+	}
+	b.write(answer("next"))
+	if got, err := firstValue(t, next); got != "next" || err != nil {
+		t.Fatalf("next: %q %v", got, err)
+	}
+	if n := a.CancelsSent(); n != 2 {
+		t.Fatalf("%d cancels sent, want 2", n)
+	}
+
+	// Stopped by the first request: no second.
+	ctx, cancel = context.WithCancel(context.Background())
+	again := owned(a, ctx, tok, "again")
+	b.query()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	again.Result.Await(context.Background())
+	cb = d.next(t)
+	cb.readN(16)
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	cb.c.Close()
+	if !noDial(d, 300*time.Millisecond) {
+		t.Fatal("a second CancelRequest for a command the first one stopped")
+	}
+	letGo(a, tok)
+}
+
 // TestFakeWritesWaitForCancel: while a CancelRequest is on its way, nothing
 // is written: a command written meanwhile could be running when the signal
 // arrives. Once the server closed the cancel connection (it acted on it),

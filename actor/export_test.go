@@ -23,3 +23,7 @@ func LingerAfter(cfg *Config, d time.Duration) { cfg.lingerAfter = d }
 
 // LingerChosen reports whether NoLinger or Linger was applied to cfg.
 func LingerChosen(cfg Config) bool { return cfg.lingerAfter != 0 }
+
+// CancelRetryAfter makes a cancel the server acted on be sent again after
+// d while its command still runs.
+func CancelRetryAfter(cfg *Config, d time.Duration) { cfg.cancelRetryAfter = d }

@@ -101,6 +101,12 @@ type loop struct {
 	// it (see cancelable). cancelDone hears each one end.
 	cancelOut  int
 	cancelDone chan struct{}
+	// cancelRetry fires when the head a cancel was acted on for still runs
+	// (retryCancel): retrySeq is that head's seq, retryC the timer's
+	// channel while armed.
+	cancelRetry *time.Timer
+	retryC      <-chan time.Time
+	retrySeq    uint64
 	// urgent: the write buffer holds bytes the head command needs (COPY
 	// data, its end, what NeededSync gave), which go out whatever waits.
 	urgent bool
@@ -128,6 +134,7 @@ type entry struct {
 	txBefore byte                        // transaction status when it reached the head
 
 	cancelSent   bool // a CancelRequest was sent while it was the head
+	cancels      int  // how many were sent (retryCancel)
 	cancelWanted bool // its caller gave up; cancel it if the server runs it alone
 	releaseAfter bool // the last holder let go: settle the release at its ReadyForQuery
 	poisoned     bool // it ran inside a transaction nobody owns, since rolled back: fail it
@@ -229,6 +236,11 @@ func (l *loop) run(leftover []byte) {
 	l.idleTimer = time.NewTimer(time.Hour)
 	l.idleTimer.Stop()
 	defer l.idleTimer.Stop()
+	defer func() {
+		if l.cancelRetry != nil {
+			l.cancelRetry.Stop()
+		}
+	}()
 	for {
 		// Control first: cancels and close must not wait behind work.
 		l.ctlSeen = a.ctlSeq.Load()
@@ -388,8 +400,15 @@ func (l *loop) run(leftover []byte) {
 		case <-l.cancelDone:
 			l.cancelOut--
 			if h := l.head(); h != nil {
-				l.tryCancel(h)
+				if h.cancelSent {
+					l.armCancelRetry(h)
+				} else {
+					l.tryCancel(h)
+				}
 			}
+		case <-l.retryC:
+			l.retryC = nil
+			l.retryCancel()
 		case <-l.killc:
 			cause = l.killCause
 			return
