@@ -130,6 +130,9 @@ type Config struct {
 	// CancelRequest the server acted on may run on before the request is
 	// sent again (see retryCancel); zero means defaultCancelRetryAfter.
 	cancelRetryAfter time.Duration
+	// idleWatchAfter is how long an idle connection's socket goes unread
+	// before the reader watches it; zero means defaultIdleWatchAfter.
+	idleWatchAfter time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -162,6 +165,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.cancelRetryAfter <= 0 {
 		c.cancelRetryAfter = defaultCancelRetryAfter
+	}
+	if c.idleWatchAfter <= 0 {
+		c.idleWatchAfter = defaultIdleWatchAfter
 	}
 	if c.UnnamedStatements || c.StatementCacheSize < 0 {
 		c.Statements.unnamed.Store(true)

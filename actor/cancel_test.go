@@ -17,8 +17,13 @@ import (
 // answer. (Without this rule the server stopped the second one with
 // "canceling statement due to user request".)
 func TestCancelSparesBystander(t *testing.T) {
-	a := connect(t, config(t, pgtest.Trust))
-	tok := holder(t, a) // a holder's commands go out at once, together
+	cfg := config(t, pgtest.Trust)
+	// Lingering would hold the second command back once the first has run
+	// a millisecond (a busy machine may take that long between the two
+	// sends), and a cancel could then go out: that is TestLingeringHeadCancelled.
+	actor.NoLinger(&cfg)
+	a := connect(t, cfg)
+	tok := holder(t, a) // a holder's commands go out at once
 	ctx, cancel := context.WithCancel(context.Background())
 	sleep := &actor.Command{Kind: actor.CmdSimple, SQL: "SELECT pg_sleep(0.3)", Owner: tok}
 	a.Do(ctx, sleep)

@@ -21,7 +21,12 @@ import (
 // waiting for cmd, a pg_sleep of secs seconds sent with ctx.
 func sleepingActor(t *testing.T, ctx context.Context, secs float64) (*actor.Actor, *actor.Command) {
 	t.Helper()
-	a := connect(t, config(t, pgtest.Trust))
+	cfg := config(t, pgtest.Trust)
+	// On a busy machine the gap between the two commands below can pass
+	// the default 200 µs, and the reader, watching the idle socket, would
+	// then read the sleep's answer instead of the loop.
+	actor.IdleWatchAfter(&cfg, time.Hour)
+	a := connect(t, cfg)
 	if _, err := exec(context.Background(), a, "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +94,7 @@ func TestDirectReadCommandsFromOthers(t *testing.T) {
 }
 
 // TestIdleSocketWatched: a connection with nothing in flight still sees
-// the server go away (through the reader, after idleWatchAfter).
+// the server go away (through the reader, after defaultIdleWatchAfter).
 func TestIdleSocketWatched(t *testing.T) {
 	if cluster.External {
 		t.Skip("needs pg_terminate_backend on the harness's own server")

@@ -27,3 +27,8 @@ func LingerChosen(cfg Config) bool { return cfg.lingerAfter != 0 }
 // CancelRetryAfter makes a cancel the server acted on be sent again after
 // d while its command still runs.
 func CancelRetryAfter(cfg *Config, d time.Duration) { cfg.cancelRetryAfter = d }
+
+// IdleWatchAfter makes an idle connection's socket go unread for d before
+// the reader watches it: tests of the loop's own reads keep the reader
+// away from the socket between their commands.
+func IdleWatchAfter(cfg *Config, d time.Duration) { cfg.idleWatchAfter = d }

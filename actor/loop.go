@@ -863,7 +863,7 @@ func (l *loop) readChunkOnce() (readResult, bool) {
 // handed to the reader, and returns its channel.
 func (l *loop) armIdle() <-chan time.Time {
 	if !l.idleArmed {
-		l.idleTimer.Reset(idleWatchAfter)
+		l.idleTimer.Reset(l.a.cfg.idleWatchAfter)
 		l.idleArmed = true
 	}
 	return l.idleTimer.C
@@ -877,11 +877,11 @@ func (l *loop) disarmIdle() {
 	}
 }
 
-// idleWatchAfter is how long an idle connection's socket goes unread (a
-// notification or a server's goodbye waits that long at most): a command
-// that comes sooner is answered through the loop's own read, one hop
-// shorter than through the reader.
-const idleWatchAfter = 200 * time.Microsecond
+// defaultIdleWatchAfter is how long an idle connection's socket goes unread
+// (a notification or a server's goodbye waits that long at most): a
+// command that comes sooner is answered through the loop's own read, one
+// hop shorter than through the reader.
+const defaultIdleWatchAfter = 200 * time.Microsecond
 
 func readError(err error) error {
 	if errors.Is(err, net.ErrClosed) {
