@@ -151,7 +151,9 @@ func TestQueuedBehindLongQueryCanceled(t *testing.T) {
 // watch of it; its end answers every one of them that was not answered,
 // in flight or queued, and none of the commands of another context.
 func TestSharedContextEnds(t *testing.T) {
-	a := connect(t, config(t, pgtest.Trust))
+	cfg := config(t, pgtest.Trust)
+	actor.IdleWatchAfter(&cfg, time.Hour) // as in sleepingActor
+	a := connect(t, cfg)
 	shared, cancel := context.WithCancel(context.Background())
 	other, stopOther := context.WithCancel(context.Background())
 	defer stopOther()
