@@ -73,12 +73,21 @@ func TestFakeNoCancelWithBystanderBehind(t *testing.T) {
 func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Token) {
 	t.Helper()
 	var cfg actor.Config
+	a, _, b, cb, tok = cancelledAloneWith(t, cfg)
+	return a, b, cb, tok
+}
+
+// cancelledAloneWith is cancelledAlone on an actor of cfg (lingering on),
+// also returning the dialer later CancelRequests arrive on.
+func cancelledAloneWith(t *testing.T, cfg actor.Config) (a *actor.Actor, d *pipeDialer, b, cb *backend, tok actor.Token) {
+	t.Helper()
 	actor.Linger(&cfg) // nothing goes out behind "slow" once it has run a while
-	a, d, b := fakeActor(t, cfg)
+	a, d, b = fakeActor(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	tok = holder(t, a)
 	slow := owned(a, ctx, tok, "slow")
 	b.query()
+	time.Sleep(20 * time.Millisecond) // "slow" has run past lingerAfter
 	cancel()
 	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
 		t.Fatalf("slow: %v", err)
@@ -87,7 +96,21 @@ func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Tok
 	if req := cb.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
 		t.Fatalf("cancel request % x", req)
 	}
-	return a, b, cb, tok
+	return a, d, b, cb, tok
+}
+
+// stoppedThenNext has the server end the cancelled head with 57014, then
+// checks that next goes out and gets its own answer.
+func stoppedThenNext(t *testing.T, b *backend, next *actor.Command) {
+	t.Helper()
+	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
+	if sql := b.query(); sql != "next" {
+		t.Fatalf("server got %q", sql)
+	}
+	b.write(answer("next"))
+	if got, err := firstValue(t, next); got != "next" || err != nil {
+		t.Fatalf("next: %q %v", got, err)
+	}
 }
 
 // TestFakeCancelSentAgain: the server acted on the CancelRequest (closed
@@ -98,22 +121,8 @@ func cancelledAlone(t *testing.T) (a *actor.Actor, b, cb *backend, tok actor.Tok
 // no second one.
 func TestFakeCancelSentAgain(t *testing.T) {
 	var cfg actor.Config
-	actor.Linger(&cfg)
 	actor.CancelRetryAfter(&cfg, 100*time.Millisecond)
-	a, d, b := fakeActor(t, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	tok := holder(t, a)
-	slow := owned(a, ctx, tok, "slow")
-	b.query()
-	time.Sleep(20 * time.Millisecond) // past lingerAfter
-	cancel()
-	if _, err := slow.Result.Await(context.Background()); !errors.Is(err, context.Canceled) {
-		t.Fatalf("slow: %v", err)
-	}
-	cb := d.next(t)
-	if req := cb.readN(16); !bytes.Equal(req, wire.CancelRequest(4242, 99)) {
-		t.Fatalf("cancel request % x", req)
-	}
+	a, d, b, cb, tok := cancelledAloneWith(t, cfg)
 	next := owned(a, context.Background(), tok, "next")
 	cb.c.Close() // acted on, but lost: "slow" runs on
 	cb2 := d.next(t)
@@ -124,20 +133,13 @@ func TestFakeCancelSentAgain(t *testing.T) {
 		t.Fatal("a command was written behind the command being cancelled again")
 	}
 	cb2.c.Close()
-	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
-	if sql := b.query(); sql != "next" {
-		t.Fatalf("server got %q", sql)
-	}
-	b.write(answer("next"))
-	if got, err := firstValue(t, next); got != "next" || err != nil {
-		t.Fatalf("next: %q %v", got, err)
-	}
+	stoppedThenNext(t, b, next)
 	if n := a.CancelsSent(); n != 2 {
 		t.Fatalf("%d cancels sent, want 2", n)
 	}
 
 	// Stopped by the first request: no second.
-	ctx, cancel = context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	again := owned(a, ctx, tok, "again")
 	b.query()
 	time.Sleep(20 * time.Millisecond)
@@ -167,14 +169,7 @@ func TestFakeWritesWaitForCancel(t *testing.T) {
 	if !silent(b, 100*time.Millisecond) {
 		t.Fatal("a command was written behind a command the server still runs")
 	}
-	b.write(fakepg.Concat(fakepg.Error("ERROR", "57014", "canceling statement due to user request"), fakepg.ReadyForQuery('I')))
-	if sql := b.query(); sql != "next" {
-		t.Fatalf("server got %q", sql)
-	}
-	b.write(answer("next"))
-	if got, err := firstValue(t, next); got != "next" || err != nil {
-		t.Fatalf("next: %q %v", got, err)
-	}
+	stoppedThenNext(t, b, next)
 	letGo(a, tok)
 }
 
